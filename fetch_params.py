@@ -1,0 +1,250 @@
+"""Load ``simParams.py`` and ``bgParams.py`` into plain dicts and validate them.
+
+Nothing here imports NEST: every check runs before any network is built.
+Each error names the file, the key, the bad value and what is allowed.
+"""
+import copy
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODES = ('resting_state', 'action_selection', 'plasticity')
+CONDITIONS = ('normal', 'parkinson', 'schizophrenia')
+PROJECTIONS = (
+    'CMPf->FSI', 'CMPf->GPe', 'CMPf->GPi', 'CMPf->MSN', 'CMPf->STN', 'CSN->FSI',
+    'CSN->MSN', 'FSI->FSI', 'FSI->MSN', 'GPe->FSI', 'GPe->GPe', 'GPe->GPi',
+    'GPe->MSN', 'GPe->STN', 'MSN->GPe', 'MSN->GPi', 'MSN->MSN', 'PTN->FSI',
+    'PTN->MSN', 'PTN->STN', 'STN->FSI', 'STN->GPe', 'STN->GPi', 'STN->MSN')
+
+
+class ParamError(ValueError):
+    """A parameter file is missing, unreadable or holds a bad value."""
+
+
+# --- schema helpers: each returns (check(value) -> bool, description) -------
+def _num(lo=None, hi=None, lo_open=False, integer=False):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        if integer and not isinstance(v, int):
+            return False
+        if lo is not None and (v <= lo if lo_open else v < lo):
+            return False
+        return hi is None or v <= hi
+    kind = 'an integer' if integer else 'a number'
+    lo_txt = '' if lo is None else (' > %g' % lo if lo_open else ' >= %g' % lo)
+    hi_txt = '' if hi is None else (' <= %g' % hi)
+    sep = ' and' if lo_txt and hi_txt else ''
+    return check, kind + lo_txt + sep + hi_txt
+
+
+def _choice(options):
+    return (lambda v: v in options), 'one of %s' % (list(options),)
+
+
+_BOOL = ((lambda v: isinstance(v, bool)), 'True or False')
+_POS = _num(0, lo_open=True)
+_NONNEG = _num(0)
+_PROB = _num(0, 1)
+_COUNT = _num(1, integer=True)
+_NONNEG_INT = _num(0, integer=True)
+
+
+def _int_list(v):
+    return isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool)
+                                       and x >= 0 for x in v)
+
+
+def _vt_dict(v):
+    return (isinstance(v, dict) and set(v) == set(MODES) and
+            all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in v.values()))
+
+
+SIM_SCHEMA = {
+    'resting_state': _BOOL, 'action_selection': _BOOL, 'plasticity': _BOOL,
+    'msd': _num(1, 2 ** 31 - 1, integer=True),
+    'nbcpu': _COUNT,
+    'dt': _num(0, 1, lo_open=True),
+    'scalefactor': ((lambda v: isinstance(v, list) and len(v) == 2 and
+                     all(_POS[0](x) for x in v)), 'a list of two numbers > 0'),
+    'scale': _num(0, 1, lo_open=True),
+    'record_inputs': _BOOL, 'save_spikes': _BOOL,
+    'record_start': _NONNEG,
+    'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),
+    'simDuration': _POS, 'initial_ignore': _NONNEG, 'at_window': _POS,
+    'as_warmup': _NONNEG, 'as_grid': _COUNT, 'as_rate_step': _NONNEG,
+    'as_ptn_ratio': _NONNEG, 'as_stim_duration': _POS, 'as_break_duration': _NONNEG,
+    'as_n_stim': _COUNT,
+    'condition': _choice(CONDITIONS),
+    'dc': _NONNEG, 'Istrong': _NONNEG, 'Iweak': _NONNEG,
+    'pl_rate_step': _NONNEG, 'pl_ptn_ratio': _NONNEG, 'pl_n_stim': _COUNT,
+    'pl_warmup': _NONNEG, 'DA_rate': _NONNEG,
+    'con_ep': _NONNEG_INT, 'gen_ep': _NONNEG_INT, 'dis_ep': _NONNEG_INT,
+    'n_unreinforced': _NONNEG_INT,
+    'probe_T1': (_int_list, 'a list of integers >= 0'),
+    'probe_T2': (_int_list, 'a list of integers >= 0'),
+    'stim_duration': _POS, 'break_duration': _NONNEG, 'burst_duration': _NONNEG,
+    'dip_duration': _NONNEG, 'post_duration': _NONNEG, 'd2_guard_rate': _NONNEG,
+    'checkpoint_every': _NONNEG_INT,
+}
+
+
+def _proj_dict(check):
+    return ((lambda v: isinstance(v, dict) and set(v) == set(PROJECTIONS) and
+             all(check[0](x) for x in v.values())),
+            'a dict with exactly the 24 projection keys, each %s' % check[1])
+
+
+def _neuron(v):
+    return (isinstance(v, dict) and set(v) == {'C_m', 'tau_m', 'V_th'} and
+            all(_POS[0](v[k]) for k in ('C_m', 'tau_m')) and _num()[0](v['V_th']))
+
+
+_NEURON = (_neuron, "a dict {'C_m': >0, 'tau_m': >0, 'V_th': number}")
+_NUCLEI = ('FSI', 'GPe', 'GPi', 'MSN', 'STN')
+
+BG_SCHEMA = {
+    **{'nb' + p: _COUNT for p in ('MSN', 'FSI', 'STN', 'GPe', 'GPi', 'CSN', 'PTN', 'CMPf')},
+    **{'count' + p: _COUNT for p in ('MSN', 'FSI', 'STN', 'GPe', 'GPi', 'CMPf')},
+    'rateCSN': _NONNEG, 'ratePTN': _NONNEG, 'rateCMPf': _NONNEG, 'input_delay': _POS,
+    'common_neuron': ((lambda v: isinstance(v, dict) and
+                       {'E_L', 'V_reset', 'V_m', 'V_min', 't_ref', 'V_th', 'tau_syn'} == set(v) and
+                       isinstance(v['tau_syn'], list) and len(v['tau_syn']) == 3 and
+                       all(_POS[0](x) for x in v['tau_syn']) and _NONNEG[0](v['t_ref'])),
+                      'a dict with E_L, V_reset, V_m, V_min, t_ref >= 0, V_th and 3 tau_syn > 0'),
+    **{p + '_neuron': _NEURON for p in _NUCLEI},
+    **{'Ie' + p: _num() for p in _NUCLEI},
+    'receptor': ((lambda v: v == {'AMPA': 1, 'NMDA': 2, 'GABA': 3}),
+                 "{'AMPA': 1, 'NMDA': 2, 'GABA': 3}"),
+    'alpha': _proj_dict(_NONNEG), 'ProjPercent': _proj_dict(_PROB),
+    'distcontact': _proj_dict(_PROB), 'tau': _proj_dict(_POS),
+    'focused': ((lambda v: isinstance(v, list) and set(v) <= set(PROJECTIONS)),
+                'a list of projection keys'),
+    'focused_radius': _POS, 'diffuse_radius_factor': _POS, 'redundancy': _POS,
+    'RedundancyType': _choice(('outDegreeAbs', 'inDegreeAbs', 'outDegreeCons')),
+    'wPSP': ((lambda v: isinstance(v, list) and len(v) == 3 and all(_num()[0](x) for x in v)),
+             'a list of 3 numbers [AMPA, NMDA, GABA]'),
+    'Ri': _POS, 'Rm': _POS,
+    'lx': ((lambda v: isinstance(v, dict) and set(v) == set(_NUCLEI) and
+            all(_POS[0](x) for x in v.values())), 'a dict {nucleus: > 0} for %s' % (_NUCLEI,)),
+    'dx': ((lambda v: isinstance(v, dict) and set(v) == set(_NUCLEI) and
+            all(_POS[0](x) for x in v.values())), 'a dict {nucleus: > 0} for %s' % (_NUCLEI,)),
+    'GGPe_STN': _NONNEG, 'GSTN_GPi': _NONNEG, 'GMSN_MSN': _NONNEG, 'GMSN_GPx': _NONNEG,
+    'plast_gain': _NONNEG, 'plastic_syn': _BOOL,
+    'overlap_d1d2': _PROB, 'syn_asymm': _NONNEG, 'asymmetry_1': _PROB,
+    'asymmetry_2': _PROB, 'MSND2_mod': _POS,
+    'stdp': ((lambda v: isinstance(v, dict) and set(v) == {
+        'A_plus_d1', 'A_minus_d1', 'A_plus_d2', 'A_minus_d2', 'Wmax', 'Wmin', 'b',
+        'tau_plus', 'tau_c', 'tau_n'} and all(_num()[0](x) for x in v.values()) and
+        v['Wmax'] >= v['Wmin'] and all(v[k] > 0 for k in ('tau_plus', 'tau_c', 'tau_n'))),
+        'a dict of the 10 STDP keys with Wmax >= Wmin and time constants > 0'),
+    'n_channels': _num(6, 6, integer=True), 'channel_ring_radius': _POS, 'channel_radius': _POS,
+    'remainder_mode': _choice(('original', 'expected_count', 'none')),
+    'diffuse_mode': _choice(('original', 'uniform')),
+    'eta_mode': _choice(('multiply', 'first_weight')),
+    'n_report_channels': _choice((5, 6)),
+    'cap_indegree': _BOOL,
+}
+
+
+def _load(path, varname):
+    """Execute a parameter file and return a deep copy of its dict ``varname``."""
+    if not os.path.isfile(path):
+        raise ParamError('%s: parameter file not found' % path)
+    with open(path) as fh:
+        source = fh.read()
+    namespace = {}
+    try:
+        exec(compile(source, path, 'exec'), namespace)
+    except SyntaxError as err:
+        raise ParamError('%s: syntax error at line %s: %s' % (path, err.lineno, err.msg)) from None
+    except Exception as err:  # a parameter file should only define data
+        raise ParamError('%s: error while reading it: %s: %s'
+                         % (path, type(err).__name__, err)) from None
+    if varname not in namespace:
+        raise ParamError('%s: variable %r is not defined (the file must define a dict %s = {...})'
+                         % (path, varname, varname))
+    value = namespace[varname]
+    if not isinstance(value, dict):
+        raise ParamError('%s: %s must be a dict, got %s' % (path, varname, type(value).__name__))
+    return copy.deepcopy(value)
+
+
+def validate(params, schema, path):
+    """Check ``params`` against ``schema``; raise ParamError on the first problem."""
+    missing = [k for k in schema if k not in params]
+    if missing:
+        raise ParamError('%s: missing key(s) %s' % (path, ', '.join(repr(k) for k in missing)))
+    unknown = [k for k in params if k not in schema]
+    if unknown:
+        raise ParamError('%s: unknown key(s) %s (allowed: the keys documented in the file)'
+                         % (path, ', '.join(repr(k) for k in unknown)))
+    for key, (check, allowed) in schema.items():
+        if not check(params[key]):
+            raise ParamError('%s: key %r has bad value %r; allowed: %s'
+                             % (path, key, params[key], allowed))
+
+
+def _check_sim_consistency(sim, path):
+    modes_on = [m for m in MODES if sim[m]]
+    if len(modes_on) != 1:
+        raise ParamError('%s: exactly one of %s must be True; got %s switched on'
+                         % (path, ', '.join(MODES), modes_on or 'none'))
+    if sim['record_start'] >= sim['simDuration'] + sim['initial_ignore']:
+        raise ParamError('%s: key %r has bad value %r; allowed: less than simDuration + '
+                         'initial_ignore (%g ms)' % (path, 'record_start', sim['record_start'],
+                                                     sim['simDuration'] + sim['initial_ignore']))
+    n_gen = sim['gen_ep']
+    for key in ('probe_T1', 'probe_T2'):
+        bad = [p for p in sim[key] if not 1 <= p <= n_gen]
+        if bad:
+            raise ParamError('%s: key %r has bad value %r; allowed: episode offsets in 1..gen_ep '
+                             '(%d)' % (path, key, sim[key], n_gen))
+    if sim['scalefactor'] != [1, 1]:
+        raise ParamError('%s: key %r has bad value %r; allowed: [1, 1] (other sheet scale '
+                         'factors are inconsistent in the original model, MODEL_SPEC Q-11; use '
+                         "'scale' to shrink the network)" % (path, 'scalefactor', sim['scalefactor']))
+
+
+def _check_bg_consistency(bg, path):
+    if bg['nbMSN'] % 2:
+        raise ParamError('%s: key %r has bad value %r; allowed: an even number (D1/D2 halves)'
+                         % (path, 'nbMSN', bg['nbMSN']))
+
+
+def read_sim(path=None, overrides=None):
+    """Load and validate the simulation parameters.
+
+    Parameters
+    ----------
+    path : str, optional
+        Path of the parameter file; default ``simParams.py`` next to this module.
+    overrides : dict, optional
+        Keys replacing the file's values before validation (``--set``).
+
+    Returns
+    -------
+    dict
+        The validated ``simParams`` dict (a copy), plus the key ``'mode'``.
+    """
+    path = path or os.path.join(HERE, 'simParams.py')
+    sim = _load(path, 'simParams')
+    sim.update(overrides or {})
+    validate(sim, SIM_SCHEMA, path)
+    _check_sim_consistency(sim, path)
+    sim['mode'] = next(m for m in MODES if sim[m])
+    return sim
+
+
+def read_bg(path=None):
+    """Load and validate the basal-ganglia parameters (``bgParams.py``).
+
+    Returns
+    -------
+    dict
+        The validated ``bgParams`` dict (a copy).
+    """
+    path = path or os.path.join(HERE, 'bgParams.py')
+    bg = _load(path, 'bgParams')
+    validate(bg, BG_SCHEMA, path)
+    _check_bg_consistency(bg, path)
+    return bg

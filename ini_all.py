@@ -1,0 +1,265 @@
+"""Build the basal-ganglia network from the parameter dicts (MODEL_SPEC 1-5).
+
+``build_network`` creates the layers in the original order, connects the 24
+projections (data-driven, one code path), creates the dopamine volume
+transmitters with the ``syn_d1``/``syn_d2`` models and the spike
+recorders, and returns a :class:`BGNetwork`. It writes no file.
+"""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import nest_routine as nr
+
+NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')        # creation order (MODEL_SPEC 1.4)
+SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')              # populations the scale knob shrinks
+RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')
+
+
+def population_sizes(bg, scale, scalefactor=(1, 1)):
+    """Simulated population sizes at scale 1 and at ``scale``.
+
+    The scale knob multiplies MSN (kept even: D1/D2 halves), CSN, PTN and
+    CMPf; FSI, STN, GPe and GPi stay whole so that every channel keeps its
+    members.
+
+    Returns
+    -------
+    (full, scaled) : two dicts {population: number of neurons}
+    """
+    s = scalefactor[0] * scalefactor[1]
+    names = NUCLEI + nr.INPUTS
+    full = {p: int(bg['nb' + p] * s) for p in names}
+    scaled = dict(full)
+    for p in SCALED:
+        scaled[p] = max(1, int(round(full[p] * scale)))
+    scaled['MSN'] = max(2, 2 * int(round(full['MSN'] * scale / 2.0)))
+    return full, scaled
+
+
+@dataclass
+class BGNetwork:
+    """The built network.
+
+    Attributes
+    ----------
+    pops : dict
+        NodeCollections: GPi, MSN_d1, MSN_d2, FSI, STN, GPe, GPi_fake, CSN,
+        PTN, CMPf. MSN_d1 and MSN_d2 are contiguous (D1 ids first).
+    xy : dict
+        Positions (sheet units, full precision) per population; 'MSN' is D1
+        then D2 (identical halves); GPi_fake has 3 columns.
+    sizes, sizes_full : dict
+        Simulated population sizes (this scale, scale 1).
+    projections : list of dict
+        Rows of :func:`nest_routine.projection_table` plus 'n_synapses'
+        (integer part and remainder, NMDA copies included) and 'n_remainder'.
+    """
+    pops: dict
+    xy: dict
+    sizes: dict
+    sizes_full: dict
+    centres: np.ndarray
+    channel_radius: float
+    projections: list
+    vt: dict
+    da_gen: dict
+    input_gen: dict
+    recorders: dict = field(default_factory=dict)
+    build_seconds: float = 0.0
+
+    def pop(self, name):
+        """NodeCollection of a population; 'MSN' is D1 + D2."""
+        if name == 'MSN':  # spatial collections cannot be joined; use the ids
+            import nest
+            return nest.NodeCollection(self.pops['MSN_d1'].tolist() + self.pops['MSN_d2'].tolist())
+        return self.pops[name]
+
+    def first_id(self, name):
+        """Smallest node id of a population (ids are contiguous)."""
+        return int(self.pop(name)[0].global_id)
+
+    def rounded_xy(self, name):
+        """Positions as written to the position files (3 decimals)."""
+        if name in ('MSN_d1', 'MSN_d2'):
+            return nr.round3(self.xy['MSN'][:len(self.pops[name])])
+        return nr.round3(self.xy[name][:, :2])
+
+    def channels(self, name):
+        """Channel members of a population: list of index arrays (MODEL_SPEC 3)."""
+        return nr.channel_members(self.rounded_xy(name), self.centres, self.channel_radius)
+
+
+def _create_neurons(bg, sizes, rngs, extent):
+    """Neuron layers in the original order; consumes the grid RNG as the original."""
+    import nest
+    common = bg['common_neuron']
+    grid = rngs.grid
+    xy = {'GPi': nr.grid_positions(sizes['GPi'], 0.4, 1 - 0.1, grid),
+          'MSN': None}
+    pops = {}
+    for name in NUCLEI:
+        model = 'bg_' + name
+        nest.CopyModel('iaf_psc_alpha_multisynapse', model,
+                       dict(common, **bg[name + '_neuron'], I_e=bg['Ie' + name]))
+        if name == 'MSN':
+            half = nr.uniform_positions(sizes['MSN'] // 2, rngs.msn)
+            xy['MSN'] = np.vstack([half, half])
+            nest.CopyModel(model, 'msn_d1')
+            nest.CopyModel(model, 'msn_d2')
+            pops['MSN_d1'] = nr.create_layer('msn_d1', half, extent)
+            pops['MSN_d2'] = nr.create_layer('msn_d2', half, extent)
+            continue
+        if name != 'GPi':
+            a0, a1 = (0.4, 1 - 0.1) if name == 'STN' else (0.5, 1.0)
+            xy[name] = nr.grid_positions(sizes[name], a0, a1, grid)
+        pops[name] = nr.create_layer(model, xy[name], extent)
+    z = grid.uniform(0.0, 0.5, sizes['GPi'])
+    xy['GPi_fake'] = np.column_stack([nr.round3(xy['GPi']), z])
+    pops['GPi_fake'] = nr.create_layer('parrot_neuron', xy['GPi_fake'], list(extent) + [1.0])
+    nest.Connect(pops['GPi'], pops['GPi_fake'], 'one_to_one',
+                 {'weight': 1.0, 'delay': 1.0, 'receptor_type': 0})
+    return pops, xy
+
+
+def _create_inputs(bg, sizes, rngs, extent, pops, xy):
+    gens = {}
+    for name in nr.INPUTS:
+        xy[name] = nr.grid_positions(sizes[name], 0.5, 1.0, rngs.grid)
+        pops[name], gens[name] = nr.create_input_layer(xy[name], bg['rate' + name],
+                                                       bg['input_delay'], extent)
+    return gens
+
+
+def _halves(name, pops, xy):
+    """[(NodeCollection, positions)] of a population; MSN gives its D1 and D2 halves."""
+    if name == 'MSN':
+        n = len(pops['MSN_d1'])
+        return [(pops['MSN_d1'], xy['MSN'][:n]), (pops['MSN_d2'], xy['MSN'][n:])]
+    return [(pops[name], xy[name][:, :2])]
+
+
+def _integer_part(row, bg, pops, radius, ports):
+    """Connect floor(K) synapses per target for one projection."""
+    import nest
+    src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
+    if src == 'MSN' and tgt == 'MSN':
+        for s, t, kk, w in nr.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
+                                              bg['asymmetry_2'], row['w_gaba']):
+            nest.Connect(pops[s], pops[t], nr.indegree_conn_spec(kk, radius),
+                         nr.inhibitory_syn_spec(w, delay, ports))
+        return
+    if src == 'MSN':
+        k_d1, k_d2 = nr.lambda_split(k, bg['overlap_d1d2'])[tgt]
+        for half, kk in (('MSN_d1', k_d1), ('MSN_d2', k_d2)):
+            nest.Connect(pops[half], pops[tgt], nr.indegree_conn_spec(kk, radius),
+                         nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
+        return
+    targets = ['MSN_d1', 'MSN_d2'] if tgt == 'MSN' else [tgt]
+    plastic = bg['plastic_syn'] and src in ('CSN', 'PTN') and tgt == 'MSN'
+    for t in targets:
+        if not row['excitatory']:
+            spec = nr.inhibitory_syn_spec(row['w_gaba'], delay, ports)
+        elif plastic:
+            model = 'syn_d1' if t == 'MSN_d1' else 'syn_d2'
+            g = bg['plast_gain']
+            spec = nr.excitatory_syn_spec(model, row['w_ampa'] * g, row['w_nmda'] * g, delay, ports)
+        else:
+            spec = nr.excitatory_syn_spec('static_synapse', row['w_ampa'], row['w_nmda'], delay,
+                                          ports)
+        nest.Connect(pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
+
+
+def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
+    """Fractional-remainder synapses of one projection (static, no D1/D2 filter)."""
+    srcs, tgts = _halves(row['src'], pops, xy), _halves(row['tgt'], pops, xy)
+    src_ids = np.concatenate([np.asarray(nc.tolist()) for nc, _ in srcs])
+    tgt_ids = np.concatenate([np.asarray(nc.tolist()) for nc, _ in tgts])
+    src_xy = np.vstack([p for _, p in srcs])
+    tgt_xy = np.vstack([p for _, p in tgts])
+    diffuse = not row['focused']
+    si, ti = nr.remainder_pairs(src_xy, tgt_xy, row['frac'], len(src_ids), sizes_full[row['tgt']],
+                                sizes[row['tgt']], radius if radius is not None else np.inf,
+                                diffuse and radius is not None, bg['remainder_mode'], rng)
+    if row['excitatory']:
+        specs = [{'synapse_model': 'static_synapse', 'weight': row['w_ampa'],
+                  'delay': row['delay'], 'receptor_type': ports['AMPA']},
+                 {'synapse_model': 'static_synapse', 'weight': row['w_nmda'],
+                  'delay': row['delay'], 'receptor_type': ports['NMDA']}]
+    else:
+        specs = [nr.inhibitory_syn_spec(row['w_gaba'], row['delay'], ports)]
+    nr.connect_pairs(src_ids[si], tgt_ids[ti], specs)
+    return len(si) * len(specs)
+
+
+def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress):
+    """All projections in lexicographic key order; returns the table with counts."""
+    table = nr.projection_table(bg, sizes_full)
+    ports = bg['receptor']
+    for row in table:
+        if row['skipped']:
+            row.update(n_synapses=0, n_remainder=0)
+            continue
+        t0, n0 = time.time(), nr.num_connections()
+        if row['focused']:
+            radius = bg['focused_radius']
+        elif bg['diffuse_mode'] == 'uniform':
+            radius = None
+        else:
+            radius = bg['diffuse_radius_factor'] * 1.0
+        _integer_part(row, bg, pops, radius, ports)
+        row['n_remainder'] = _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports,
+                                        rngs.conn)
+        row['n_synapses'] = nr.num_connections() - n0
+        row['build_seconds'] = time.time() - t0
+        progress('  %-10s %10d synapses (%d remainder) in %.1f s'
+                 % (row['key'], row['n_synapses'], row['n_remainder'], row['build_seconds']))
+    return table
+
+
+def build_network(sim, bg, rngs, progress=print):
+    """Create and connect the whole BG network.
+
+    Parameters
+    ----------
+    sim, bg : dict
+        Validated parameters (``fetch_params.read_sim`` / ``read_bg``).
+    rngs : nest_routine.Rngs
+        Random streams derived from ``sim['msd']``.
+    progress : callable
+        Receives one progress line per stage.
+
+    Returns
+    -------
+    BGNetwork
+    """
+    import nest
+    t_start = time.time()
+    nr.setup_kernel(sim['dt'], sim['nbcpu'], rngs.nest_seed)
+    extent = [int(sim['scalefactor'][0]) + 1, int(sim['scalefactor'][1]) + 1]
+    sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'])
+    pops, xy = _create_neurons(bg, sizes, rngs, extent)
+    input_gen = _create_inputs(bg, sizes, rngs, extent, pops, xy)
+    vt, da_gen = {}, {}
+    interval = sim['vt_deliver_interval'][sim['mode']]
+    stdp = bg['stdp']
+    for half in ('d1', 'd2'):
+        vt[half], da_gen[half], _ = nr.create_da_source(interval)
+        nr.create_da_synapse('syn_' + half, vt[half], stdp['A_plus_' + half],
+                             stdp['A_minus_' + half], stdp)
+    progress('created %d nodes in %.1f s' % (nest.GetKernelStatus('network_size'),
+                                             time.time() - t_start))
+    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress)
+    net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
+                    centres=nr.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
+                    channel_radius=bg['channel_radius'], projections=table, vt=vt,
+                    da_gen=da_gen, input_gen=input_gen)
+    names = RECORDED + (nr.INPUTS if sim['record_inputs'] else ())
+    for name in names:
+        net.recorders[name] = nr.create_spike_recorder(name, sim['record_start'])
+        nest.Connect(pops[name], net.recorders[name])
+    net.build_seconds = time.time() - t_start
+    progress('built the network in %.1f s: %d nodes, %d synapses'
+             % (net.build_seconds, nest.GetKernelStatus('network_size'), nr.num_connections()))
+    return net

@@ -1,0 +1,85 @@
+"""Simulation parameters (data only): edit this file, then run
+``python3 stim_all_model.py``.
+
+Units: time ms, rate Hz. Exactly one of ``resting_state``,
+``action_selection`` and ``plasticity`` must be True.
+"""
+
+simParams = {
+    # ------------------------------------------------------------------
+    # Mode: switch exactly one on (MODEL_SPEC 6)
+    # ------------------------------------------------------------------
+    'resting_state': True,     # 3-s spontaneous activity, mean rates (6.1)
+    'action_selection': False,  # 11 x 11 grid of channel-1/2 inputs (6.2)
+    'plasticity': False,       # 230-episode DA-STDP learning protocol (6.3)
+
+    # ------------------------------------------------------------------
+    # Kernel and reproducibility
+    # ------------------------------------------------------------------
+    'msd': 814,                # master seed (integer >= 1); derives every RNG stream
+    'nbcpu': 2,                # NEST threads (>= 1); raise on a workstation
+    'dt': 0.1,                 # simulation resolution (ms)
+    'scalefactor': [1, 1],     # original sheet scale factors [s0, s1]; only [1, 1] is validated
+    # Population scale knob (0 < scale <= 1), like the microcircuit's
+    # N_scaling: multiplies the large populations MSN, CSN, PTN and CMPf at
+    # constant sheet area; keeps every in-degree and weight; keeps FSI, STN,
+    # GPe, GPi whole; scales the stimulated subsets. 1 = the paper's network.
+    'scale': 1.0,
+
+    # ------------------------------------------------------------------
+    # Recording and output
+    # ------------------------------------------------------------------
+    'record_inputs': False,    # also record CSN, PTN, CMPf spikes (costly at full scale)
+    'save_spikes': True,       # write recorded spikes to log/<pop>_spikes.dat
+    'record_start': 1000.0,    # spike recorders start at this time (ms)
+    # Volume-transmitter delivery interval, in multiples of min_delay (1 ms
+    # here). Weights only change when dopamine arrives, so in resting_state
+    # and action_selection any interval gives identical spikes; a large one
+    # avoids updating every plastic synapse each millisecond.
+    'vt_deliver_interval': {'resting_state': 1000, 'action_selection': 1000,
+                            'plasticity': 1},
+
+    # ------------------------------------------------------------------
+    # resting_state (MODEL_SPEC 6.1)
+    # ------------------------------------------------------------------
+    'simDuration': 3000.0,     # simulated time (ms); rates over [record_start, simDuration]
+    'initial_ignore': 0.0,     # extra time simulated before simDuration (ms)
+    'at_window': 1.0,          # sliding window of the population activity A(t) (ms)
+
+    # ------------------------------------------------------------------
+    # action_selection (MODEL_SPEC 6.2)
+    # ------------------------------------------------------------------
+    'as_warmup': 1000.0,       # warm-up before the first episode (ms)
+    'as_grid': 11,             # grid size: channel-1 x channel-2 levels (levels 0..n-1)
+    'as_rate_step': 1.7,       # extra CSN rate per grid level (Hz)
+    'as_ptn_ratio': 1.8,       # PTN extra rate / CSN extra rate
+    'as_stim_duration': 500.0,  # stimulus per episode (ms)
+    'as_break_duration': 500.0,  # break after each stimulus (ms)
+    'as_n_stim': 200,          # stimulated parrots per channel at scale 1 (CSN and PTN)
+
+    # ------------------------------------------------------------------
+    # plasticity (MODEL_SPEC 5, 6.3)
+    # ------------------------------------------------------------------
+    'condition': 'normal',     # 'normal', 'parkinson', 'schizophrenia' (STDP windows, MODEL_SPEC 7)
+    'dc': 0.00056,             # STDP amplitude scale (dimensionless)
+    'Istrong': 8,              # strong stimulus in rate steps (x 1.7 Hz CSN)
+    'Iweak': 6,                # weak stimulus in rate steps (x 1.7 Hz CSN)
+    'pl_rate_step': 1.7,       # CSN Hz per stimulus step
+    'pl_ptn_ratio': 1.8,       # PTN / CSN stimulus ratio
+    'pl_n_stim': 300,          # stimulated parrots per channel at scale 1
+    'pl_warmup': 1000.0,       # warm-up before episode 0 (ms)
+    'DA_rate': 20.0,           # dopamine Poisson rate (Hz)
+    'con_ep': 100,             # CS+ conditioning: episodes 0..con_ep
+    'gen_ep': 30,              # generalisation (silence + probes) episodes after con_ep
+    'dis_ep': 100,             # CS- discrimination episodes after that
+    'n_unreinforced': 2,       # last episodes never reinforced (228-229)
+    'probe_T1': [5, 15],       # generalisation probes with the CS+ pattern (offset after con_ep)
+    'probe_T2': [10, 20],      # generalisation probes with the CS- pattern (offset after con_ep)
+    'stim_duration': 1000.0,   # stimulus window (ms)
+    'break_duration': 500.0,   # stimulus end -> DA onset (ms)
+    'burst_duration': 300.0,   # DA burst window (ms)
+    'dip_duration': 400.0,     # DA dip window (ms)
+    'post_duration': 1000.0,   # after the 300-ms DA slot (ms); episode = 2800 ms
+    'd2_guard_rate': 70.0,     # no dip when MSN_d2 channel-2 rate >= this (Hz)
+    'checkpoint_every': 10,    # save a checkpoint every N episodes (0 = never)
+}
