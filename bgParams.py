@@ -56,10 +56,12 @@ bgParams = {
     'STN_neuron': {'C_m': 6.0, 'tau_m': 6.0, 'V_th': 26.0},
     'GPe_neuron': {'C_m': 14.0, 'tau_m': 14.0, 'V_th': 11.0},
     'GPi_neuron': {'C_m': 14.0, 'tau_m': 14.0, 'V_th': 6.0},
-    # constant input currents I_e (pA). IeMSN: 24.5 in the published NEST 2.20
-    # runs, 26.0 in the authors' NEST 3 translation [Q-9]; the default is
-    # chosen from resting rates measured on NEST 3.10 (see README).
-    'IeMSN': 24.5,           # (pA); the alternative measured value is 26.0
+    # constant input currents I_e (pA). IeMSN [Q-9]: the published data were
+    # made on NEST 2.20 with 24.5 pA; the authors' NEST 3 translation uses
+    # 26.0. Measured here on NEST 3.10, full scale, msd 814 (README): 26.0
+    # gives MSN_d1/D2 0.050/0.049 Hz (reference 0.052/0.051); 24.5 leaves the
+    # MSNs silent (0.0001 Hz, below normalrate 0.05-1). Hence 26.0.
+    'IeMSN': 26.0,           # (pA); set 24.5 for the NEST 2.20 value
     'IeFSI': 8.0,            # (pA)
     'IeSTN': 9.0,            # (pA)
     'IeGPe': 11.0,           # (pA)
