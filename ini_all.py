@@ -66,6 +66,7 @@ class BGNetwork:
     vt: dict
     da_gen: dict
     input_gen: dict
+    rngs: object = None          # nest_routine.Rngs of the run
     recorders: dict = field(default_factory=dict)
     build_seconds: float = 0.0
 
@@ -254,7 +255,7 @@ def build_network(sim, bg, rngs, progress=print):
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
                     centres=nr.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,
-                    da_gen=da_gen, input_gen=input_gen)
+                    da_gen=da_gen, input_gen=input_gen, rngs=rngs)
     names = RECORDED + (nr.INPUTS if sim['record_inputs'] else ())
     for name in names:
         net.recorders[name] = nr.create_spike_recorder(name, sim['record_start'])

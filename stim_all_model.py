@@ -60,6 +60,10 @@ class RunLog:
         with open(self.path(name), 'a') as fh:
             fh.write(' '.join(repr(float(v)) for v in values) + '\n')
 
+    def write_text(self, name, text):
+        with open(self.path(name), 'w') as fh:
+            fh.write(text)
+
     def append_line(self, name, text):
         with open(self.path(name), 'a') as fh:
             fh.write(text + '\n')
@@ -105,7 +109,8 @@ def run_metadata(sim, bg, net, extra):
                 n_nodes=int(nest.GetKernelStatus('network_size')),
                 n_synapses=int(nest.GetKernelStatus('num_connections')),
                 population_sizes=net.sizes, build_seconds=net.build_seconds,
-                projections=proj, simParams=sim, bgParams=bg)
+                projections=proj, simParams={k: v for k, v in sim.items() if k != 'mode'},
+                bgParams=bg)
 
 
 # --------------------------------------------------------------------------
@@ -156,7 +161,437 @@ def run_resting_state(net, sim, bg, run_log, progress):
     return {'sim_seconds': sim_seconds, 'model_ms': t_stop, 'rates': rates}
 
 
-MODES = {'resting_state': run_resting_state}
+# --------------------------------------------------------------------------
+# Shared pieces of the episode modes
+# --------------------------------------------------------------------------
+STIM_DELAY = 2.0           # stimulus generator -> parrot delay (ms), MODEL_SPEC 4.12
+
+
+class Stimulus:
+    """Per-channel Poisson generators on sampled CSN/PTN parrots (MODEL_SPEC 6.2).
+
+    For each input population and channel, ``n`` parrots are sampled (Python
+    stream of the master seed) from the channel's members and driven by
+    their own generator, on top of the background rate.
+    """
+
+    def __init__(self, net, n_per_channel, rng):
+        import nest
+        import nest_routine as nr
+        self.gens, self.subsets, self.recorders, self.first = {}, {}, {}, {}
+        for name in ('CSN', 'PTN'):
+            first = net.first_id(name)
+            self.first[name] = first
+            gens = nest.Create('poisson_generator', len(net.centres), params={'rate': 0.0})
+            chosen = []
+            for k, members in enumerate(net.channels(name)):
+                if len(members) < n_per_channel:
+                    raise RuntimeError('%s channel %d has %d members, fewer than the %d to '
+                                       'stimulate' % (name, k, len(members), n_per_channel))
+                ids = sorted(rng.sample(sorted(int(first + m) for m in members), n_per_channel))
+                nest.Connect(gens[k], nest.NodeCollection(ids), 'all_to_all',
+                             {'weight': 1.0, 'delay': STIM_DELAY})
+                chosen.append(np.asarray(ids) - first)
+            self.gens[name], self.subsets[name] = gens, chosen
+            everyone = nest.NodeCollection(sorted(set(int(first + i) for c in chosen for i in c)))
+            self.recorders[name] = nr.create_spike_recorder(name + '_stim', 0.0)
+            nest.Connect(everyone, self.recorders[name])
+
+    def drive(self, channel, csn_rate, ptn_rate, start, stop):
+        """Drive one channel with extra rates (Hz) during (start, stop] (ms)."""
+        for name, rate in (('CSN', csn_rate), ('PTN', ptn_rate)):
+            self.gens[name][channel].set(rate=float(rate), start=float(start), stop=float(stop))
+
+
+class EpisodeRates:
+    """Per-channel rates of the recorded populations over one window per episode.
+
+    Reads the memory recorders and clears them, so the per-episode work does
+    not grow with the run; spikes are appended to files when asked.
+    """
+
+    def __init__(self, net, names, run_log, save_spikes, stimulus=None):
+        self.net, self.names, self.log, self.save = net, names, run_log, save_spikes
+        self.stimulus = stimulus
+        self.members = {n: net.channels(n) for n in names}
+
+    def _events(self):
+        import nest_routine as nr
+        events = {}
+        for name, rec in self.net.recorders.items():
+            events[name] = nr.read_events(rec, clear=True)
+        if self.stimulus is not None:
+            for name, rec in self.stimulus.recorders.items():
+                events[name + '_stim'] = nr.read_events(rec, clear=True)
+        if self.save:
+            for name, (s, t) in events.items():
+                self.log.append_spikes(name, s, t)
+        d1, d2 = events['MSN_d1'], events['MSN_d2']
+        events['MSN'] = (np.concatenate([d1[0], d2[0]]), np.concatenate([d1[1], d2[1]]))
+        return events
+
+    def collect(self, t_start, t_stop, n_channels):
+        """{population: [rate of channel 0..n-1 (Hz)]} over t_start <= t <= t_stop (ms)."""
+        import nest_routine as nr
+        events = self._events()
+        out = {}
+        for name in self.names:
+            s, t = events[name]
+            n = len(self.net.pop(name))
+            counts = nr.spike_counts(s, t, self.net.first_id(name), n, t_start, t_stop)
+            out[name] = nr.channel_rates(counts, self.members[name][:n_channels],
+                                         t_stop - t_start)
+        if self.stimulus is not None:
+            for name in ('CSN', 'PTN'):
+                s, t = events[name + '_stim']
+                n = len(self.net.pops[name])
+                counts = nr.spike_counts(s, t, self.stimulus.first[name], n, t_start, t_stop)
+                out[name] = nr.channel_rates(counts, self.stimulus.subsets[name][:n_channels],
+                                             t_stop - t_start)
+        return out
+
+
+def scaled_subset(n_full, scale):
+    """Stimulated parrots per channel at this scale (at least 1)."""
+    return max(1, int(round(n_full * scale)))
+
+
+def dump_connections(run_log, net, stimulus, n_channels):
+    """Figure 1E/1F/1G connection dumps: ``target source weight`` rows.
+
+    CSN_c{k}_to_MSN_d{1,2}.txt / PTN_...: from the stimulated parrots of
+    channel k (AMPA and NMDA rows). MSN_d{1,2}_c{k}_to_MSN_d{1,2}.txt: from
+    the channel-k MSNs of each half (new; the original never wrote them).
+    """
+    import nest
+    header = 'target source weight'
+
+    def write(name, src, tgt):
+        c = nest.GetConnections(source=src, target=tgt)
+        d = c.get(['target', 'source', 'weight']) if len(c) else {'target': [], 'source': [],
+                                                                   'weight': []}
+        rows = np.column_stack([d['target'], d['source'], d['weight']]) if len(c) else \
+            np.empty((0, 3))
+        np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'], header=header)
+
+    for k in range(n_channels):
+        for inp in ('CSN', 'PTN'):
+            ids = stimulus.subsets[inp][k] + stimulus.first[inp]
+            for half in ('d1', 'd2'):
+                write('%s_c%d_to_MSN_%s.txt' % (inp, k, half),
+                      nest.NodeCollection(sorted(ids.tolist())), net.pops['MSN_' + half])
+        for src_half in ('d1', 'd2'):
+            members = net.channels('MSN_' + src_half)[k] + net.first_id('MSN_' + src_half)
+            src = nest.NodeCollection(sorted(members.tolist()))
+            for half in ('d1', 'd2'):
+                write('MSN_%s_c%d_to_MSN_%s.txt' % (src_half, k, half), src,
+                      net.pops['MSN_' + half])
+
+
+# --------------------------------------------------------------------------
+# action_selection (MODEL_SPEC 6.2)
+# --------------------------------------------------------------------------
+AS_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')
+
+
+def run_action_selection(net, sim, bg, run_log, progress):
+    """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
+    import nest
+    n_rep = bg['n_report_channels']
+    stim = Stimulus(net, scaled_subset(sim['as_n_stim'], sim['scale']), net.rngs.py)
+    rates = EpisodeRates(net, ('GPi', 'MSN', 'MSN_d1', 'MSN_d2'), run_log, sim['save_spikes'],
+                         stim)
+    t0 = time.time()
+    nest.Simulate(sim['as_warmup'])
+    dump_connections(run_log, net, stim, len(net.centres))
+    period = sim['as_stim_duration'] + sim['as_break_duration']
+    n = sim['as_grid']
+    for e in range(n * n):
+        i, j = divmod(e, n)
+        start = sim['as_warmup'] + period * e
+        stop = start + sim['as_stim_duration']
+        for ch, level in ((1, i), (2, j)):
+            csn = sim['as_rate_step'] * level
+            stim.drive(ch, csn, csn * sim['as_ptn_ratio'], start, stop)
+        nest.Simulate(period)
+        out = rates.collect(start, stop, n_rep)
+        for name in AS_FILES:
+            run_log.append_row(name + '_fr.txt', out[name])
+        elapsed = time.time() - t0
+        progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %.0f s, ETA %.0f s'
+                 % (e + 1, n * n, sim['as_rate_step'] * i, sim['as_rate_step'] * j,
+                    out['GPi'][1], out['GPi'][2], elapsed, elapsed / (e + 1) * (n * n - e - 1)))
+    model_ms = sim['as_warmup'] + period * n * n
+    return {'sim_seconds': time.time() - t0, 'model_ms': model_ms}
+
+
+# --------------------------------------------------------------------------
+# plasticity (MODEL_SPEC 5, 6.3, 7)
+# --------------------------------------------------------------------------
+PL_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')
+DO_TESTS_VALUES = ('F', 'T1', 'T2')
+
+
+def stdp_windows(condition, dc):
+    """A_plus / A_minus of syn_d1 and syn_d2 per phase (MODEL_SPEC 5 and 7).
+
+    Returns
+    -------
+    dict
+        {'burst' | 'dip': {'d1': (A_plus, A_minus), 'd2': (A_plus, A_minus)}}.
+        Parkinson and schizophrenia are inferred from the published figures.
+    """
+    windows = {'burst': {'d1': (dc, dc / 4), 'd2': (dc / 3, 3 * dc / 4)},
+               'dip': {'d1': (-dc / 40, dc / 40), 'd2': (dc, -dc)}}
+    if condition == 'parkinson':
+        windows['burst'] = {'d1': (-dc, dc / 4), 'd2': (dc / 3, -3 * dc / 4)}
+    elif condition == 'schizophrenia':
+        windows['dip'] = dict(windows['dip'], d2=(dc / 4, -dc / 4))
+    return windows
+
+
+def episode_plan(e, sim):
+    """Phase, task and test flag of episode ``e`` before do_tests.txt is read.
+
+    Returns
+    -------
+    (phase, flag) : phase 'CS+' or 'CS-'; flag 'F', 'T' (silence), 'T1', 'T2'
+        or None (read log/do_tests.txt).
+    """
+    con, gen = sim['con_ep'], sim['gen_ep']
+    if e <= con:
+        return 'CS+', 'F'
+    if e <= con + gen:
+        offset = e - con
+        if offset in sim['probe_T1']:
+            return 'CS-', 'T1'
+        if offset in sim['probe_T2']:
+            return 'CS-', 'T2'
+        return 'CS-', 'T'
+    return 'CS-', None
+
+
+def stimulus_levels(phase, flag, sim):
+    """Channel-1 and channel-2 stimulus in rate steps for a phase and flag."""
+    strong, weak = sim['Istrong'], sim['Iweak']
+    if flag == 'T':
+        return 0, 0
+    if flag == 'T1' or (flag == 'F' and phase == 'CS+'):
+        return strong, weak
+    return weak, strong
+
+
+class DoTests:
+    """Reader of ``do_tests.txt`` (last line, stripped); never crashes a run."""
+
+    def __init__(self, path, progress):
+        self.path, self.progress, self.warned = path, progress, set()
+
+    def read(self):
+        if not os.path.exists(self.path):
+            if 'missing' not in self.warned:
+                self.warned.add('missing')
+                self.progress('warning: %s not found; treating it as F' % self.path)
+            return 'F'
+        with open(self.path) as fh:
+            lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+        value = lines[-1] if lines else ''
+        if value not in DO_TESTS_VALUES:
+            if value not in self.warned:
+                self.warned.add(value)
+                self.progress('warning: %s holds %r; allowed: F, T1 or T2; treating it as F'
+                              % (self.path, value))
+            return 'F'
+        return value
+
+
+def reward_decision(phase, flag, e, rates, sim):
+    """'burst', 'dip' or 'none' for one episode (MODEL_SPEC 6.3 step 5)."""
+    n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
+    if flag != 'F' or e >= n_total - sim['n_unreinforced']:
+        return 'none'
+    selected_1 = rates['GPi'][1] < rates['GPi'][2]
+    if phase == 'CS+':
+        return 'burst' if selected_1 else 'none'
+    if rates['MSN_d2'][2] < sim['d2_guard_rate'] and selected_1:
+        return 'dip'
+    return 'none'
+
+
+class PlasticState:
+    """Handles on the plastic and eta-modulated synapses (fetched once)."""
+
+    def __init__(self, net, n_channels):
+        import nest
+        inputs = nest.NodeCollection(net.pops['CSN'].tolist() + net.pops['PTN'].tolist())
+        self.plastic = {h: nest.GetConnections(source=inputs, synapse_model='syn_' + h)
+                        for h in ('d1', 'd2')}
+        self.eta_sets = [nest.GetConnections(source=net.pops['MSN_d2'], target=net.pops[t])
+                         for t in ('MSN_d1', 'MSN_d2', 'GPe', 'GPi')]
+        # synapses onto the reported channels' MSNs only, for the per-episode read-out
+        self.readout, self.channel_of = {}, {}
+        for h in ('d1', 'd2'):
+            first = net.first_id('MSN_' + h)
+            channels = net.channels('MSN_' + h)[:n_channels]
+            targets = nest.NodeCollection(sorted(set(int(first + i) for m in channels for i in m)))
+            self.readout[h] = nest.GetConnections(source=inputs, target=targets,
+                                                  synapse_model='syn_' + h)
+            d = self.readout[h].get(['target', 'receptor'])
+            member = np.full(len(net.pops['MSN_' + h]), -1)
+            for k, m in enumerate(channels):
+                member[m] = k
+            self.channel_of[h] = (member[np.asarray(d['target']) - first], np.asarray(d['receptor']))
+
+    def mean_weights(self, n_channels):
+        """Mean cortico-striatal weight (pA) per channel: D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA."""
+        row = []
+        for h in ('d1', 'd2'):
+            w = np.asarray(self.readout[h].get('weight'))
+            chan, rec = self.channel_of[h]
+            for port in (1, 2):
+                sel = rec == port
+                sums = np.bincount(chan[sel] + 1, weights=w[sel], minlength=n_channels + 1)[1:]
+                counts = np.bincount(chan[sel] + 1, minlength=n_channels + 1)[1:]
+                row.append(sums / np.maximum(counts, 1))
+        return np.column_stack(row).ravel()  # channel-major: ch0 (4 values), ch1, ...
+
+    def apply_eta(self, eta, mode):
+        """MSN_D2 -> MSN/GPe/GPi weights x eta (or := eta * first weight, Q-5)."""
+        for conns in self.eta_sets:
+            w = np.asarray(conns.get('weight'), dtype=float)
+            new = np.full_like(w, w[0] * eta) if mode == 'first_weight' else w * eta
+            conns.set(weight=new.tolist())
+
+    def snapshot(self):
+        """Per-synapse state needed to resume: weights, eligibility c, dopamine trace n."""
+        out = {}
+        for h, conns in self.plastic.items():
+            d = conns.get(['weight', 'c', 'n', 'source', 'target'])
+            for k, v in d.items():
+                out['%s_%s' % (h, k)] = np.asarray(v)
+        for i, conns in enumerate(self.eta_sets):
+            out['eta%d_weight' % i] = np.asarray(conns.get('weight'))
+        return out
+
+    def restore(self, data):
+        """Set the state saved by :meth:`snapshot` (same network, same order)."""
+        for h, conns in self.plastic.items():
+            d = conns.get(['source', 'target'])
+            if not (np.array_equal(d['source'], data[h + '_source']) and
+                    np.array_equal(d['target'], data[h + '_target'])):
+                raise RuntimeError('checkpoint does not match the rebuilt network '
+                                   '(different seed, scale, threads or parameters?)')
+            conns.set(weight=data[h + '_weight'].tolist(), c=data[h + '_c'].tolist(),
+                      n=data[h + '_n'].tolist())
+        for i, conns in enumerate(self.eta_sets):
+            conns.set(weight=data['eta%d_weight' % i].tolist())
+
+
+def set_phase_windows(windows, phase_key, vt):
+    """Apply the STDP windows of a phase and route both models to ``vt``."""
+    import nest
+    for h in ('d1', 'd2'):
+        a_plus, a_minus = windows[phase_key][h]
+        nest.SetDefaults('syn_' + h, {'A_plus': a_plus, 'A_minus': a_minus,
+                                      'volume_transmitter': vt})
+
+
+def run_plasticity(net, sim, bg, run_log, progress, resume=None):
+    """The 230-episode conditioning / generalisation / discrimination protocol."""
+    import nest
+    n_rep = bg['n_report_channels']
+    stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py)
+    rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'])
+    state = PlasticState(net, n_rep)
+    windows = stdp_windows(sim['condition'], sim['dc'])
+    do_tests = DoTests(run_log.path('do_tests.txt'), progress)
+    ep_len = (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
+              sim['post_duration'])
+    n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
+    first_e, eta_done = 0, False
+    t0 = time.time()
+    if resume is not None:
+        first_e, eta_done = resume['next_episode'], resume['eta_done']
+        state.restore(resume)
+    else:
+        run_log.write_text('plot_labels.txt', 'Lambda,%r\nkappa,%r\nMod,%r\n' % (
+            bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
+        run_log.append_line('reward.txt', '# episode phase flag decision')
+        run_log.append_line('mean_weights.txt', '# episode, then per channel 0..%d: D1 AMPA, '
+                            'D1 NMDA, D2 AMPA, D2 NMDA mean weight (pA)' % (n_rep - 1))
+    nest.Simulate(sim['pl_warmup'])
+    t_base = nest.biological_time - ep_len * first_e   # model time at which episode 0 starts
+    if resume is not None:
+        progress('resumed at episode %d after a %.0f-ms warm-up' % (first_e, sim['pl_warmup']))
+    for e in range(first_e, n_total):
+        phase, flag = episode_plan(e, sim)
+        if flag is None:
+            flag = do_tests.read()
+        phase_key = 'burst' if phase == 'CS+' else 'dip'
+        set_phase_windows(windows, phase_key, net.vt['d1' if phase == 'CS+' else 'd2'])
+        lvl1, lvl2 = stimulus_levels(phase, flag, sim)
+        start = t_base + ep_len * e
+        stop = start + sim['stim_duration']
+        for ch, lvl in ((1, lvl1), (2, lvl2)):
+            csn = sim['pl_rate_step'] * lvl
+            stim.drive(ch, csn, csn * sim['pl_ptn_ratio'], start, stop)
+        nest.Simulate(sim['stim_duration'] + sim['break_duration'])
+        out = rates.collect(start, stop, n_rep)
+        decision = reward_decision(phase, flag, e, out, sim)
+        if decision != 'none':
+            dopa_start = stop + sim['break_duration']
+            half = 'd1' if decision == 'burst' else 'd2'
+            length = sim['burst_duration'] if decision == 'burst' else sim['dip_duration']
+            net.da_gen[half].set(rate=sim['DA_rate'], start=dopa_start, stop=dopa_start + length)
+            if decision == 'dip' and not eta_done:
+                state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
+                eta_done = True
+        nest.Simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
+        for name in PL_FILES:
+            run_log.append_row(name + '_fr.txt', out[name])
+        run_log.append_line('CS_plus.txt', str(int(phase == 'CS+')))
+        run_log.append_line('CS_minus.txt', str(int(phase == 'CS-')))
+        run_log.append_line('current_task.txt', '1' if phase == 'CS+' else '-1')
+        run_log.append_line('reward.txt', '%d %s %s %s' % (e, phase, flag, decision))
+        run_log.append_line('mean_weights.txt', ' '.join(
+            [str(e)] + ['%.9g' % w for w in state.mean_weights(n_rep)]))
+        every = sim['checkpoint_every']
+        if every and ((e + 1) % every == 0 or e + 1 == n_total):
+            save_checkpoint(run_log, state, e + 1, eta_done)
+        elapsed = time.time() - t0
+        done = e + 1 - first_e
+        progress('ep %3d %s %-2s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
+                 '%.0f s, ETA %.0f s' % (e, phase, flag, out['GPi'][1], out['GPi'][2],
+                                         out['MSN_d1'][1], out['MSN_d1'][2], out['MSN_d2'][1],
+                                         out['MSN_d2'][2], decision, elapsed,
+                                         elapsed / done * (n_total - e - 1)))
+    return {'sim_seconds': time.time() - t0, 'model_ms': sim['pl_warmup'] + ep_len * n_total,
+            'first_episode': first_e}
+
+
+def save_checkpoint(run_log, state, next_episode, eta_done):
+    """Write the resumable state atomically (checkpoint.npz)."""
+    data = state.snapshot()
+    tmp = run_log.path('checkpoint.tmp.npz')
+    np.savez(tmp, next_episode=next_episode, eta_done=eta_done, **data)
+    os.replace(tmp, run_log.path('checkpoint.npz'))
+
+
+def load_checkpoint(log_dir):
+    """Read checkpoint.npz of a run folder into a dict."""
+    path = os.path.join(log_dir, 'checkpoint.npz')
+    if not os.path.exists(path):
+        raise fp.ParamError('--resume %s: no checkpoint.npz in that folder' % log_dir)
+    with np.load(path) as z:
+        data = {k: z[k] for k in z.files}
+    data['next_episode'] = int(data['next_episode'])
+    data['eta_done'] = bool(data['eta_done'])
+    return data
+
+
+MODES = {'resting_state': run_resting_state,
+         'action_selection': run_action_selection,
+         'plasticity': run_plasticity}
 
 
 # --------------------------------------------------------------------------
@@ -181,6 +616,8 @@ def parse_args(argv):
     parser.add_argument('--log-dir', default='log', help='output folder (default ./log)')
     parser.add_argument('--sim-params', default=None, help='simulation parameter file')
     parser.add_argument('--bg-params', default=None, help='BG parameter file')
+    parser.add_argument('--resume', metavar='LOGDIR', default=None,
+                        help='continue an interrupted plasticity run from its checkpoint')
     parser.add_argument('--set', action='append', metavar='KEY=VALUE',
                         help='override a simParams key (repeatable), e.g. --set scale=0.1')
     return parser.parse_args(argv)
@@ -194,12 +631,51 @@ def prepare_log_dir(path):
     return path
 
 
+def resume_setup(log_dir):
+    """Parameters and checkpoint of an interrupted plasticity run in ``log_dir``."""
+    meta_path = os.path.join(log_dir, 'run.json')
+    if not os.path.exists(meta_path):
+        raise fp.ParamError('--resume %s: no run.json in that folder' % log_dir)
+    with open(meta_path) as fh:
+        meta = json.load(fh)
+    sim, bg = meta['simParams'], meta['bgParams']
+    sim.pop('mode', None)
+    fp.validate(sim, fp.SIM_SCHEMA, meta_path)
+    fp.validate(bg, fp.BG_SCHEMA, meta_path)
+    sim['mode'] = next(m for m in fp.MODES if sim[m])
+    if sim['mode'] != 'plasticity':
+        raise fp.ParamError('--resume %s: the run there is %s; only plasticity runs resume'
+                            % (log_dir, sim['mode']))
+    return sim, bg, load_checkpoint(log_dir)
+
+
+def truncate_rows(run_log, n_episodes):
+    """Keep the header plus the first ``n_episodes`` rows of every per-episode file."""
+    for name in ['%s_fr.txt' % p for p in PL_FILES] + ['CS_plus.txt', 'CS_minus.txt',
+                                                         'current_task.txt', 'reward.txt',
+                                                         'mean_weights.txt']:
+        path = run_log.path(name)
+        if not os.path.exists(path):
+            continue
+        with open(path) as fh:
+            lines = fh.readlines()
+        header = [ln for ln in lines if ln.startswith('#')]
+        rows = [ln for ln in lines if not ln.startswith('#')][:n_episodes]
+        with open(path, 'w') as fh:
+            fh.writelines(header + rows)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    resume = None
     try:
-        sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-        bg = fp.read_bg(args.bg_params)
-        run_log = RunLog(prepare_log_dir(args.log_dir))
+        if args.resume:
+            sim, bg, resume = resume_setup(args.resume)
+            run_log = RunLog(args.resume)
+        else:
+            sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
+            bg = fp.read_bg(args.bg_params)
+            run_log = RunLog(prepare_log_dir(args.log_dir))
     except fp.ParamError as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
@@ -209,13 +685,18 @@ def main(argv=None):
     def progress(line):
         print(line, flush=True)
 
-    run_log.clean()
+    if resume is None:
+        run_log.clean()
+    else:
+        truncate_rows(run_log, resume['next_episode'])
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
     net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
     write_network_files(run_log, net, bg)
-    result = MODES[sim['mode']](net, sim, bg, run_log, progress)
-    run_log.write_json('run.json', run_metadata(sim, bg, net, result))
+    run_log.write_json('run.json', run_metadata(sim, bg, net, {'status': 'running'}))
+    kwargs = {'resume': resume} if sim['mode'] == 'plasticity' else {}
+    result = MODES[sim['mode']](net, sim, bg, run_log, progress, **kwargs)
+    run_log.write_json('run.json', run_metadata(sim, bg, net, dict(result, status='finished')))
     return 0
 
 
