@@ -71,7 +71,8 @@ simParams = {
     'DA_rate': 20.0,           # dopamine Poisson rate (Hz)
     'con_ep': 100,             # CS+ conditioning: episodes 0..con_ep
     'gen_ep': 30,              # generalisation (silence + probes) episodes after con_ep
-    'dis_ep': 100,             # CS- discrimination episodes after that
+    'dis_ep': 100,             # total episodes = con_ep + gen_ep + dis_ep (230); CS- training
+                               # episodes are con_ep+gen_ep+1 .. total-1 (131-229)
     'n_unreinforced': 2,       # last episodes never reinforced (228-229)
     'probe_T1': [5, 15],       # generalisation probes with the CS+ pattern (offset after con_ep)
     'probe_T2': [10, 20],      # generalisation probes with the CS- pattern (offset after con_ep)

@@ -158,7 +158,8 @@ def run_resting_state(net, sim, bg, run_log, progress):
     progress('rates (Hz): ' + ', '.join('%s %.3f' % (k, rates[k]) for k in
                                         ('GPi', 'GPe', 'STN', 'FSI', 'MSN_d1', 'MSN_d2')
                                         if k in rates))
-    return {'sim_seconds': sim_seconds, 'model_ms': t_stop, 'rates': rates}
+    return {'sim_seconds': sim_seconds, 'model_ms': t_stop, 'rates': rates,
+            'n_spikes': int(sum(len(s) for s, _ in events.values()))}
 
 
 # --------------------------------------------------------------------------
@@ -214,6 +215,7 @@ class EpisodeRates:
         self.net, self.names, self.log, self.save = net, names, run_log, save_spikes
         self.stimulus = stimulus
         self.members = {n: net.channels(n) for n in names}
+        self.n_spikes = 0                   # spikes read so far (all recorders)
 
     def _events(self):
         import nest_routine as nr
@@ -223,6 +225,7 @@ class EpisodeRates:
         if self.stimulus is not None:
             for name, rec in self.stimulus.recorders.items():
                 events[name + '_stim'] = nr.read_events(rec, clear=True)
+        self.n_spikes += sum(len(s) for s, _ in events.values())
         if self.save:
             for name, (s, t) in events.items():
                 self.log.append_spikes(name, s, t)
@@ -322,7 +325,7 @@ def run_action_selection(net, sim, bg, run_log, progress):
                  % (e + 1, n * n, sim['as_rate_step'] * i, sim['as_rate_step'] * j,
                     out['GPi'][1], out['GPi'][2], elapsed, elapsed / (e + 1) * (n * n - e - 1)))
     model_ms = sim['as_warmup'] + period * n * n
-    return {'sim_seconds': time.time() - t0, 'model_ms': model_ms}
+    return {'sim_seconds': time.time() - t0, 'model_ms': model_ms, 'n_spikes': rates.n_spikes}
 
 
 # --------------------------------------------------------------------------
@@ -462,29 +465,41 @@ class PlasticState:
             new = np.full_like(w, w[0] * eta) if mode == 'first_weight' else w * eta
             conns.set(weight=new.tolist())
 
+    def _sorted(self, conns):
+        """Connection data and the order sorting it by (source, target, receptor).
+
+        GetConnections returns the same synapses in a build-dependent order;
+        multapses of one (source, target, receptor) have identical state
+        (same spikes, same initial weight), so this order identifies them.
+        """
+        d = {k: np.asarray(v) for k, v in conns.get(
+            ['source', 'target', 'receptor', 'weight', 'c', 'n']).items()}
+        return d, np.lexsort((d['receptor'], d['target'], d['source']))
+
     def snapshot(self):
-        """Per-synapse state needed to resume: weights, eligibility c, dopamine trace n."""
+        """Per-synapse state needed to resume, sorted by (source, target, receptor):
+        weight, eligibility trace c and dopamine trace n of every plastic synapse."""
         out = {}
         for h, conns in self.plastic.items():
-            d = conns.get(['weight', 'c', 'n', 'source', 'target'])
+            d, order = self._sorted(conns)
             for k, v in d.items():
-                out['%s_%s' % (h, k)] = np.asarray(v)
-        for i, conns in enumerate(self.eta_sets):
-            out['eta%d_weight' % i] = np.asarray(conns.get('weight'))
+                out['%s_%s' % (h, k)] = v[order]
         return out
 
     def restore(self, data):
-        """Set the state saved by :meth:`snapshot` (same network, same order)."""
+        """Set the state saved by :meth:`snapshot` on the rebuilt network."""
         for h, conns in self.plastic.items():
-            d = conns.get(['source', 'target'])
-            if not (np.array_equal(d['source'], data[h + '_source']) and
-                    np.array_equal(d['target'], data[h + '_target'])):
-                raise RuntimeError('checkpoint does not match the rebuilt network '
-                                   '(different seed, scale, threads or parameters?)')
-            conns.set(weight=data[h + '_weight'].tolist(), c=data[h + '_c'].tolist(),
-                      n=data[h + '_n'].tolist())
-        for i, conns in enumerate(self.eta_sets):
-            conns.set(weight=data['eta%d_weight' % i].tolist())
+            d, order = self._sorted(conns)
+            for key in ('source', 'target', 'receptor'):
+                if not np.array_equal(d[key][order], data['%s_%s' % (h, key)]):
+                    raise RuntimeError('checkpoint does not match the rebuilt network '
+                                       '(different seed, scale or parameters?)')
+            values = {}
+            for key in ('weight', 'c', 'n'):
+                v = np.empty(len(order))
+                v[order] = data['%s_%s' % (h, key)]
+                values[key] = v.tolist()
+            conns.set(**values)
 
 
 def set_phase_windows(windows, phase_key, vt):
@@ -513,6 +528,8 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     if resume is not None:
         first_e, eta_done = resume['next_episode'], resume['eta_done']
         state.restore(resume)
+        if eta_done:                     # eta sets are fully determined by this flag
+            state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
     else:
         run_log.write_text('plot_labels.txt', 'Lambda,%r\nkappa,%r\nMod,%r\n' % (
             bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
@@ -546,6 +563,7 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
             if decision == 'dip' and not eta_done:
                 state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
                 eta_done = True
+                progress('eta modulation applied (x%g) at episode %d' % (bg['MSND2_mod'], e))
         nest.Simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
         for name in PL_FILES:
             run_log.append_row(name + '_fr.txt', out[name])
@@ -566,7 +584,7 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
                                          out['MSN_d2'][2], decision, elapsed,
                                          elapsed / done * (n_total - e - 1)))
     return {'sim_seconds': time.time() - t0, 'model_ms': sim['pl_warmup'] + ep_len * n_total,
-            'first_episode': first_e}
+            'first_episode': first_e, 'n_spikes': rates.n_spikes}
 
 
 def save_checkpoint(run_log, state, next_episode, eta_done):

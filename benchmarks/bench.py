@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Benchmark: build the network at a given scale and mode, simulate, print one line.
+
+Usage (from the repository root)::
+
+    python3 benchmarks/bench.py --scale 1 --mode resting_state --model-ms 3000 --threads 2
+    python3 benchmarks/bench.py --scale 0.1 --mode plasticity --episodes 3
+
+Output: one line ``BENCH key=value ...`` with build seconds, wall seconds per
+model second, peak RSS (MB), nodes, synapses, recorded spikes per wall
+second, NEST version and threads. Runs the package's own entry point
+(stim_all_model.main), so it measures exactly what a user runs.
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import stim_all_model  # noqa: E402
+
+
+def overrides(args):
+    """--set items for the requested benchmark."""
+    sets = ['resting_state=False', '%s=True' % args.mode, 'scale=%r' % args.scale,
+            'nbcpu=%d' % args.threads, 'msd=%d' % args.msd, 'save_spikes=False']
+    if args.deliver_interval:
+        sets.append("vt_deliver_interval={'resting_state': %d, 'action_selection': %d, "
+                    "'plasticity': %d}" % ((args.deliver_interval,) * 3))
+    if args.mode == 'resting_state':
+        sets.append('simDuration=%r' % float(args.model_ms))
+    elif args.mode == 'action_selection':
+        sets += ['as_grid=%d' % args.grid]
+    else:
+        sets += ['con_ep=%d' % (args.episodes - 1), 'gen_ep=0', 'dis_ep=1', 'probe_T1=[]',
+                 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0']
+    return [x for s in sets for x in ('--set', s)]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--scale', type=float, default=1.0)
+    p.add_argument('--mode', default='resting_state',
+                   choices=('resting_state', 'action_selection', 'plasticity'))
+    p.add_argument('--model-ms', type=float, default=3000.0, help='resting_state duration (ms)')
+    p.add_argument('--grid', type=int, default=2, help='action_selection grid size')
+    p.add_argument('--episodes', type=int, default=3, help='plasticity episodes (CS+ then one CS-)')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--msd', type=int, default=814)
+    p.add_argument('--deliver-interval', type=int, default=0,
+                   help='volume-transmitter interval (x min_delay); 0 = simParams default')
+    args = p.parse_args()
+    log_dir = tempfile.mkdtemp(prefix='bench_')
+    t0 = time.time()
+    rc = stim_all_model.main(['--log-dir', log_dir] + overrides(args))
+    wall = time.time() - t0
+    if rc:
+        sys.exit(rc)
+    with open(os.path.join(log_dir, 'run.json')) as fh:
+        meta = json.load(fh)
+    model_s = meta['model_ms'] / 1000.0
+    fields = dict(mode=args.mode, scale=args.scale, threads=meta['threads'],
+                  nest=meta['nest_version'], deliver_interval=meta['simParams'][
+                      'vt_deliver_interval'][args.mode],
+                  build_s='%.1f' % meta['build_seconds'], model_s='%.1f' % model_s,
+                  sim_s='%.1f' % meta['sim_seconds'],
+                  wall_per_model_s='%.2f' % (meta['sim_seconds'] / model_s),
+                  total_wall_s='%.1f' % wall,
+                  peak_rss_mb='%.0f' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  nodes=meta['n_nodes'], synapses=meta['n_synapses'],
+                  spikes_per_s='%.0f' % (meta.get('n_spikes', 0) / meta['sim_seconds']))
+    print('BENCH ' + ' '.join('%s=%s' % kv for kv in fields.items()), flush=True)
+
+
+if __name__ == '__main__':
+    main()
