@@ -211,6 +211,16 @@ def _check_bg_consistency(bg, path):
                          % (path, 'nbMSN', bg['nbMSN']))
 
 
+def _read(path, default_name, varname, schema, check, overrides):
+    """Load, override, validate and cross-check one parameter file."""
+    path = path or os.path.join(HERE, default_name)
+    params = _load(path, varname)
+    params.update(overrides or {})
+    validate(params, schema, path)
+    check(params, path)
+    return params
+
+
 def read_sim(path=None, overrides=None):
     """Load and validate the simulation parameters.
 
@@ -226,25 +236,24 @@ def read_sim(path=None, overrides=None):
     dict
         The validated ``simParams`` dict (a copy), plus the key ``'mode'``.
     """
-    path = path or os.path.join(HERE, 'simParams.py')
-    sim = _load(path, 'simParams')
-    sim.update(overrides or {})
-    validate(sim, SIM_SCHEMA, path)
-    _check_sim_consistency(sim, path)
+    sim = _read(path, 'simParams.py', 'simParams', SIM_SCHEMA, _check_sim_consistency, overrides)
     sim['mode'] = next(m for m in MODES if sim[m])
     return sim
 
 
-def read_bg(path=None):
+def read_bg(path=None, overrides=None):
     """Load and validate the basal-ganglia parameters (``bgParams.py``).
+
+    Parameters
+    ----------
+    path : str, optional
+        Path of the parameter file; default ``bgParams.py`` next to this module.
+    overrides : dict, optional
+        Keys replacing the file's values before validation (``--bg-set``).
 
     Returns
     -------
     dict
         The validated ``bgParams`` dict (a copy).
     """
-    path = path or os.path.join(HERE, 'bgParams.py')
-    bg = _load(path, 'bgParams')
-    validate(bg, BG_SCHEMA, path)
-    _check_bg_consistency(bg, path)
-    return bg
+    return _read(path, 'bgParams.py', 'bgParams', BG_SCHEMA, _check_bg_consistency, overrides)

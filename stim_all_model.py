@@ -638,6 +638,8 @@ def parse_args(argv):
                         help='continue an interrupted plasticity run from its checkpoint')
     parser.add_argument('--set', action='append', metavar='KEY=VALUE',
                         help='override a simParams key (repeatable), e.g. --set scale=0.1')
+    parser.add_argument('--bg-set', action='append', metavar='KEY=VALUE',
+                        help='override a bgParams key (repeatable), e.g. --bg-set syn_asymm=4.0')
     return parser.parse_args(argv)
 
 
@@ -692,7 +694,7 @@ def main(argv=None):
             run_log = RunLog(args.resume)
         else:
             sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-            bg = fp.read_bg(args.bg_params)
+            bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
             run_log = RunLog(prepare_log_dir(args.log_dir))
     except fp.ParamError as err:
         print('error: %s' % err, file=sys.stderr)
