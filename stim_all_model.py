@@ -80,16 +80,17 @@ class RunLog:
 
 def write_network_files(run_log, net, bg):
     """Position files, channel centres and the weights_d*.txt construction log."""
+    import nest
     import nest_routine as nr
     for name in POSITION_FILES:
         ids = net.pop(name).tolist()
+        # MSN_d1 / MSN_d2 share the positions of the first half of 'MSN'
         xy = net.xy[name] if name in net.xy else net.xy['MSN'][:len(ids)]
         nr.write_positions(run_log.path(name + '.txt'), ids, xy)
     np.savetxt(run_log.path('centers.txt'), net.centres)
     rows = {r['key']: r for r in net.projections}
     g = bg['plast_gain']
     for half in ('d1', 'd2'):
-        import nest
         defaults = nest.GetDefaults('syn_' + half)
         lines = ['syn_%s defaults: %s' % (half, {k: defaults[k] for k in (
             'A_plus', 'A_minus', 'Wmax', 'Wmin', 'b', 'tau_plus', 'tau_c', 'tau_n')})]
@@ -103,13 +104,12 @@ def write_network_files(run_log, net, bg):
 def run_metadata(sim, bg, net, extra):
     """Everything needed to reproduce and audit a run (written to run.json)."""
     import nest
-    proj = [{k: v for k, v in r.items()} for r in net.projections]
     return dict(extra, msd=sim['msd'], mode=sim['mode'], nest_version=nest.__version__,
                 threads=nest.GetKernelStatus('local_num_threads'), python=platform.python_version(),
                 n_nodes=int(nest.GetKernelStatus('network_size')),
                 n_synapses=int(nest.GetKernelStatus('num_connections')),
                 population_sizes=net.sizes, build_seconds=net.build_seconds,
-                projections=proj, simParams={k: v for k, v in sim.items() if k != 'mode'},
+                projections=net.projections, simParams={k: v for k, v in sim.items() if k != 'mode'},
                 bgParams=bg)
 
 
@@ -267,14 +267,13 @@ def dump_connections(run_log, net, stimulus, n_channels):
     the channel-k MSNs of each half (new; the original never wrote them).
     """
     import nest
+    import nest_routine as nr
     header = 'target source weight'
 
     def write(name, src, tgt):
-        c = nest.GetConnections(source=src, target=tgt)
-        d = c.get(['target', 'source', 'weight']) if len(c) else {'target': [], 'source': [],
-                                                                   'weight': []}
-        rows = np.column_stack([d['target'], d['source'], d['weight']]) if len(c) else \
-            np.empty((0, 3))
+        d = nr.get_connections_array(nest.GetConnections(source=src, target=tgt),
+                                     ['target', 'source', 'weight'])
+        rows = np.column_stack([d['target'], d['source'], d['weight']])
         np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'], header=header)
 
     for k in range(n_channels):
@@ -426,6 +425,7 @@ class PlasticState:
 
     def __init__(self, net, n_channels):
         import nest
+        import nest_routine as nr
         inputs = nest.NodeCollection(net.pops['CSN'].tolist() + net.pops['PTN'].tolist())
         self.plastic = {h: nest.GetConnections(source=inputs, synapse_model='syn_' + h)
                         for h in ('d1', 'd2')}
@@ -439,7 +439,7 @@ class PlasticState:
             targets = nest.NodeCollection(sorted(set(int(first + i) for m in channels for i in m)))
             self.readout[h] = nest.GetConnections(source=inputs, target=targets,
                                                   synapse_model='syn_' + h)
-            d = self.readout[h].get(['target', 'receptor'])
+            d = nr.get_connections_array(self.readout[h], ['target', 'receptor'])
             member = np.full(len(net.pops['MSN_' + h]), -1)
             for k, m in enumerate(channels):
                 member[m] = k
@@ -447,9 +447,10 @@ class PlasticState:
 
     def mean_weights(self, n_channels):
         """Mean cortico-striatal weight (pA) per channel: D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA."""
+        import nest_routine as nr
         row = []
         for h in ('d1', 'd2'):
-            w = np.asarray(self.readout[h].get('weight'))
+            w = nr.get_connections_array(self.readout[h], 'weight')['weight']
             chan, rec = self.channel_of[h]
             for port in (1, 2):
                 sel = rec == port
@@ -460,10 +461,11 @@ class PlasticState:
 
     def apply_eta(self, eta, mode):
         """MSN_D2 -> MSN/GPe/GPi weights x eta (or := eta * first weight, Q-5)."""
+        import nest_routine as nr
         for conns in self.eta_sets:
-            w = np.asarray(conns.get('weight'), dtype=float)
+            w = nr.get_connections_array(conns, 'weight')['weight']
             new = np.full_like(w, w[0] * eta) if mode == 'first_weight' else w * eta
-            conns.set(weight=new.tolist())
+            nr.set_connections_array(conns, weight=new)
 
     def _sorted(self, conns):
         """Connection data and the order sorting it by (source, target, receptor).
@@ -472,8 +474,8 @@ class PlasticState:
         multapses of one (source, target, receptor) have identical state
         (same spikes, same initial weight), so this order identifies them.
         """
-        d = {k: np.asarray(v) for k, v in conns.get(
-            ['source', 'target', 'receptor', 'weight', 'c', 'n']).items()}
+        import nest_routine as nr
+        d = nr.get_connections_array(conns, ['source', 'target', 'receptor', 'weight', 'c', 'n'])
         return d, np.lexsort((d['receptor'], d['target'], d['source']))
 
     def snapshot(self):
@@ -488,6 +490,7 @@ class PlasticState:
 
     def restore(self, data):
         """Set the state saved by :meth:`snapshot` on the rebuilt network."""
+        import nest_routine as nr
         for h, conns in self.plastic.items():
             d, order = self._sorted(conns)
             for key in ('source', 'target', 'receptor'):
@@ -496,10 +499,9 @@ class PlasticState:
                                        '(different seed, scale or parameters?)')
             values = {}
             for key in ('weight', 'c', 'n'):
-                v = np.empty(len(order))
-                v[order] = data['%s_%s' % (h, key)]
-                values[key] = v.tolist()
-            conns.set(**values)
+                values[key] = np.empty(len(order))
+                values[key][order] = data['%s_%s' % (h, key)]
+            nr.set_connections_array(conns, **values)
 
 
 def set_phase_windows(windows, phase_key, vt):
