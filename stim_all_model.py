@@ -116,18 +116,27 @@ def run_metadata(sim, bg, net, extra):
 # --------------------------------------------------------------------------
 # resting_state (MODEL_SPEC 6.1)
 # --------------------------------------------------------------------------
+def with_msn(events):
+    """Add 'MSN' (D1 and D2 spikes together) to a {population: (senders, times)} dict."""
+    d1, d2 = events['MSN_d1'], events['MSN_d2']
+    events['MSN'] = (np.concatenate([d1[0], d2[0]]), np.concatenate([d1[1], d2[1]]))
+    return events
+
+
+def population_sizes(net, names):
+    """{population: (first node id, number of neurons)}, computed once."""
+    return {n: (net.first_id(n), len(net.pop(n))) for n in names}
+
+
 def resting_rates(net, sim, t_stop):
-    """Mean rate (Hz) of every recorded population over [record_start, t_stop]."""
+    """Mean rate (Hz) of every recorded population and of MSN over [record_start, t_stop]."""
     import nest_routine as nr
     duration = t_stop - sim['record_start']
-    rates, events = {}, {}
-    for name, rec in net.recorders.items():
-        events[name] = nr.read_events(rec)
-        rates[name] = nr.mean_rate(len(events[name][0]), len(net.pops[name]), duration)
-    n_msn = len(net.pops['MSN_d1']) + len(net.pops['MSN_d2'])
-    rates['MSN'] = nr.mean_rate(len(events['MSN_d1'][0]) + len(events['MSN_d2'][0]), n_msn,
-                                duration)
-    return rates, events
+    events = with_msn({name: nr.read_events(rec) for name, rec in net.recorders.items()})
+    sizes = population_sizes(net, events)
+    rates = {name: nr.mean_rate(len(s), sizes[name][1], duration)
+             for name, (s, _) in events.items()}
+    return rates, events, sizes
 
 
 def run_resting_state(net, sim, bg, run_log, progress):
@@ -138,28 +147,23 @@ def run_resting_state(net, sim, bg, run_log, progress):
     t0 = time.time()
     nest.Simulate(t_stop)
     sim_seconds = time.time() - t0
-    rates, events = resting_rates(net, sim, t_stop)
+    rates, events, sizes = resting_rates(net, sim, t_stop)
     run_log.write_json('mean_fr.json', rates)
-    activity = {}
-    for name, (senders, times) in events.items():
-        activity[name] = nr.population_activity(times, len(net.pops[name]), sim['record_start'],
-                                                t_stop, sim['dt'], sim['at_window']).tolist()
-    d1, d2 = events['MSN_d1'][1], events['MSN_d2'][1]
-    activity['MSN'] = nr.population_activity(np.concatenate([d1, d2]), len(net.pop('MSN')),
-                                             sim['record_start'], t_stop, sim['dt'],
-                                             sim['at_window']).tolist()
+    activity = {name: nr.population_activity(times, sizes[name][1], sim['record_start'], t_stop,
+                                             sim['dt'], sim['at_window']).tolist()
+                for name, (_, times) in events.items()}
     run_log.write_json('At.json', activity)
     run_log.append_line('performance.txt', 'Simulation_Elapse_Time %r' % sim_seconds)
     if sim['save_spikes']:
-        for name, (senders, times) in events.items():
-            run_log.append_spikes(name, senders, times)
+        for name in net.recorders:
+            run_log.append_spikes(name, *events[name])
     progress('simulated %.0f ms in %.1f s (%.1f s per model second)'
              % (t_stop, sim_seconds, sim_seconds / (t_stop / 1000.0)))
     progress('rates (Hz): ' + ', '.join('%s %.3f' % (k, rates[k]) for k in
                                         ('GPi', 'GPe', 'STN', 'FSI', 'MSN_d1', 'MSN_d2')
                                         if k in rates))
     return {'sim_seconds': sim_seconds, 'model_ms': t_stop, 'rates': rates,
-            'n_spikes': int(sum(len(s) for s, _ in events.values()))}
+            'n_spikes': int(sum(len(events[n][0]) for n in net.recorders))}
 
 
 # --------------------------------------------------------------------------
@@ -215,6 +219,7 @@ class EpisodeRates:
         self.net, self.names, self.log, self.save = net, names, run_log, save_spikes
         self.stimulus = stimulus
         self.members = {n: net.channels(n) for n in names}
+        self.sizes = population_sizes(net, names)
         self.n_spikes = 0                   # spikes read so far (all recorders)
 
     def _events(self):
@@ -229,9 +234,7 @@ class EpisodeRates:
         if self.save:
             for name, (s, t) in events.items():
                 self.log.append_spikes(name, s, t)
-        d1, d2 = events['MSN_d1'], events['MSN_d2']
-        events['MSN'] = (np.concatenate([d1[0], d2[0]]), np.concatenate([d1[1], d2[1]]))
-        return events
+        return with_msn(events)
 
     def collect(self, t_start, t_stop, n_channels):
         """{population: [rate of channel 0..n-1 (Hz)]} over t_start <= t <= t_stop (ms)."""
@@ -240,8 +243,8 @@ class EpisodeRates:
         out = {}
         for name in self.names:
             s, t = events[name]
-            n = len(self.net.pop(name))
-            counts = nr.spike_counts(s, t, self.net.first_id(name), n, t_start, t_stop)
+            first, n = self.sizes[name]
+            counts = nr.spike_counts(s, t, first, n, t_start, t_stop)
             out[name] = nr.channel_rates(counts, self.members[name][:n_channels],
                                          t_stop - t_start)
         if self.stimulus is not None:
