@@ -141,21 +141,45 @@ def _halves(name, pops, xy):
     return [(pops[name], xy[name][:, :2])]
 
 
+class ScaleError(ValueError):
+    """The network cannot be built at this scale (a focused mask holds no source)."""
+
+
+def _connect(row, pre, post, conn_spec, syn_spec):
+    """nest.Connect that names the parameter to change when a mask is empty.
+
+    At very small ``scale`` a focused mask (radius 0.15) near the sheet's
+    corner can hold no neuron of a scaled source population, and NEST stops
+    with "Not enough sources found inside mask".
+    """
+    import nest
+    try:
+        nest.Connect(pre, post, conn_spec, syn_spec)
+    except Exception as err:  # NESTErrors.KernelException, the only kind seen here
+        if 'Not enough sources found inside mask' not in str(err):
+            raise
+        raise ScaleError(
+            "key 'scale': projection %s finds no %s neuron inside the mask (radius %s) "
+            'of one target (NEST: %s). The scaled source population is too sparse at this scale '
+            "and seed; allowed: a larger 'scale' (0.02 and above are tested) or another 'msd'"
+            % (row['key'], row['src'], conn_spec.get('mask', {}).get('circular', {}).get('radius'),
+               err)) from None
+
+
 def _integer_part(row, bg, pops, radius, ports):
     """Connect floor(K) synapses per target for one projection."""
-    import nest
     src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
     if src == 'MSN' and tgt == 'MSN':
         for s, t, kk, w in nr.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
                                               bg['asymmetry_2'], row['w_gaba']):
-            nest.Connect(pops[s], pops[t], nr.indegree_conn_spec(kk, radius),
-                         nr.inhibitory_syn_spec(w, delay, ports))
+            _connect(row, pops[s], pops[t], nr.indegree_conn_spec(kk, radius),
+                     nr.inhibitory_syn_spec(w, delay, ports))
         return
     if src == 'MSN':
         k_d1, k_d2 = nr.lambda_split(k, bg['overlap_d1d2'])[tgt]
         for half, kk in (('MSN_d1', k_d1), ('MSN_d2', k_d2)):
-            nest.Connect(pops[half], pops[tgt], nr.indegree_conn_spec(kk, radius),
-                         nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
+            _connect(row, pops[half], pops[tgt], nr.indegree_conn_spec(kk, radius),
+                     nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
         return
     targets = ['MSN_d1', 'MSN_d2'] if tgt == 'MSN' else [tgt]
     plastic = bg['plastic_syn'] and src in ('CSN', 'PTN') and tgt == 'MSN'
@@ -169,7 +193,7 @@ def _integer_part(row, bg, pops, radius, ports):
         else:
             spec = nr.excitatory_syn_spec('static_synapse', row['w_ampa'], row['w_nmda'], delay,
                                           ports)
-        nest.Connect(pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
+        _connect(row, pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
 
 
 def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):

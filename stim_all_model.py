@@ -716,7 +716,11 @@ def main(argv=None):
         truncate_rows(run_log, resume['next_episode'])
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
-    net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
+    try:
+        net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
+    except ini_all.ScaleError as err:
+        print('error: %s' % err, file=sys.stderr)
+        return 2
     write_network_files(run_log, net, bg)
     run_log.write_json('run.json', run_metadata(sim, bg, net, {'status': 'running'}))
     kwargs = {'resume': resume} if sim['mode'] == 'plasticity' else {}

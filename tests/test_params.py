@@ -101,3 +101,16 @@ def test_defaults_are_valid_and_the_papers():
     assert sim['mode'] == 'resting_state' and sim['msd'] == 814 and sim['nbcpu'] == 2
     assert sim['scalefactor'] == [1, 1] and sim['scale'] == 1.0 and sim['dt'] == 0.1
     assert bg['syn_asymm'] == 2.0 and bg['overlap_d1d2'] == 0.1 and bg['MSND2_mod'] == 1.0
+
+
+def test_too_small_scale_names_scale(tmp_path):
+    """At scale 0.01 (msd 814) a focused MSN->GPe mask at the sheet's corner holds
+    no D1 neuron and NEST stops the build; the user gets exit 2 and a message
+    naming 'scale', the projection and what to do, within seconds."""
+    proc = subprocess.run([sys.executable, os.path.join(REPO, 'stim_all_model.py'),
+                           '--log-dir', str(tmp_path), '--set', 'scale=0.01', '--set', 'msd=814',
+                           '--set', 'nbcpu=1'], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    msg = proc.stderr
+    assert "key 'scale'" in msg and 'MSN->GPe' in msg and "a larger 'scale'" in msg, msg
+    assert 'Traceback' not in msg
