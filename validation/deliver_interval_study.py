@@ -2,7 +2,7 @@
 """Does the volume transmitters' deliver_interval change the learning curves?
 
 Runs the first episodes of the CS+ conditioning phase of the plasticity
-protocol (default 0-49; a dopamine burst almost every episode) for several
+protocol (default 0-39; a dopamine burst almost every episode) for several
 seeds, once with ``deliver_interval = 1`` (NEST's default, the reference) and
 once with the package default (100), at reduced scale, then compares the
 window means of MSN_d1 / MSN_d2 / GPi, channels 1-2 (first and last 10
@@ -10,8 +10,8 @@ episodes, as the MODEL_SPEC 10.2 windows), against the seed-to-seed
 variability.  Interval 1 costs ~14 s of wall time per model second at scale
 0.02 on one thread (~9x interval 100), which is what bounds the study.
 
-Usage (from the repository root; ~1.6 h in the background at the defaults,
-scale 0.02, 50 episodes, 5 seeds, 2 jobs)::
+Usage (from the repository root; ~1.4 h in the background at the defaults,
+scale 0.02, 40 episodes, 5 seeds, 2 jobs)::
 
     python3 validation/deliver_interval_study.py run --out di_study --jobs 2
     python3 validation/deliver_interval_study.py report --out di_study
@@ -139,7 +139,7 @@ def main():
     p.add_argument('--seeds', default='814,815,816,817,818')
     p.add_argument('--intervals', default='1,100')
     p.add_argument('--scale', type=float, default=0.02)
-    p.add_argument('--episodes', type=int, default=50)
+    p.add_argument('--episodes', type=int, default=40)
     p.add_argument('--jobs', type=int, default=2)
     args = p.parse_args()
     seeds = [int(s) for s in args.seeds.split(',')]
