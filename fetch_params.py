@@ -85,6 +85,7 @@ SIM_SCHEMA = {
     'stim_duration': _POS, 'break_duration': _NONNEG, 'burst_duration': _NONNEG,
     'dip_duration': _NONNEG, 'post_duration': _NONNEG, 'd2_guard_rate': _NONNEG,
     'checkpoint_every': _NONNEG_INT,
+    'weights_readout_msn': _NONNEG_INT,
 }
 
 

@@ -36,21 +36,24 @@ class Rngs:
         Fractional-remainder synapses.
     py : random.Random
         Stimulated channel subsets (``random.sample`` in the original).
+    readout : numpy.random.Generator
+        Which MSNs the per-episode weight read-out samples (no model effect).
     """
     nest_seed: int
     grid: np.random.RandomState
     msn: np.random.Generator
     conn: np.random.Generator
     py: random.Random
+    readout: np.random.Generator
 
 
 def make_rngs(msd):
     """Derive all random streams of a run from the master seed ``msd`` (int >= 1)."""
-    children = np.random.SeedSequence(msd).spawn(3)
+    children = np.random.SeedSequence(msd).spawn(4)   # child k is the same for any count
     py_seed = int(children[2].generate_state(1)[0])
     return Rngs(nest_seed=int(msd), grid=np.random.RandomState(msd),
                 msn=np.random.default_rng(children[0]), conn=np.random.default_rng(children[1]),
-                py=random.Random(py_seed))
+                py=random.Random(py_seed), readout=np.random.default_rng(children[3]))
 
 
 def setup_kernel(dt, n_threads, seed):

@@ -87,4 +87,9 @@ simParams = {
     'post_duration': 1000.0,   # after the 300-ms DA slot (ms); episode = 2800 ms
     'd2_guard_rate': 70.0,     # no dip when MSN_d2 channel-2 rate >= this (Hz)
     'checkpoint_every': 10,    # save a checkpoint every N episodes (0 = never)
+    'weights_readout_msn': 100,  # mean_weights.txt averages the cortico-striatal weights onto
+                               # at most this many MSNs per channel and D1/D2 half, drawn
+                               # once from msd (0 = all). Reading a weight costs ~5 us, so
+                               # reading all (1.7 M synapses at scale 1) adds ~10 s/episode;
+                               # at scale <= 0.1 channels are smaller, so all are read
 }

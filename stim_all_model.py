@@ -423,10 +423,19 @@ def reward_decision(phase, flag, e, rates, sim):
     return 'none'
 
 
+def readout_sample(members, max_msn, rng):
+    """At most ``max_msn`` of a channel's member indices (all if 0 or fewer), sorted."""
+    members = np.asarray(members)
+    if max_msn == 0 or len(members) <= max_msn:
+        return members
+    return np.sort(rng.choice(members, size=max_msn, replace=False))
+
+
 class PlasticState:
     """Handles on the plastic and eta-modulated synapses (fetched once)."""
 
-    def __init__(self, net, n_channels):
+    def __init__(self, net, n_channels, max_msn=0):
+        """``max_msn``: MSNs per channel and half in the weight read-out (0 = all)."""
         import nest
         import nest_routine as nr
         inputs = nest.NodeCollection(net.pops['CSN'].tolist() + net.pops['PTN'].tolist())
@@ -438,7 +447,8 @@ class PlasticState:
         self.readout, self.channel_of = {}, {}
         for h in ('d1', 'd2'):
             first = net.first_id('MSN_' + h)
-            channels = net.channels('MSN_' + h)[:n_channels]
+            channels = [readout_sample(m, max_msn, net.rngs.readout)
+                        for m in net.channels('MSN_' + h)[:n_channels]]
             targets = nest.NodeCollection(sorted(set(int(first + i) for m in channels for i in m)))
             self.readout[h] = nest.GetConnections(source=inputs, target=targets,
                                                   synapse_model='syn_' + h)
@@ -522,7 +532,7 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     n_rep = bg['n_report_channels']
     stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py)
     rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'])
-    state = PlasticState(net, n_rep)
+    state = PlasticState(net, n_rep, sim['weights_readout_msn'])
     windows = stdp_windows(sim['condition'], sim['dc'])
     do_tests = DoTests(run_log.path('do_tests.txt'), progress)
     ep_len = (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
@@ -540,7 +550,10 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
             bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
         run_log.append_line('reward.txt', '# episode phase flag decision')
         run_log.append_line('mean_weights.txt', '# episode, then per channel 0..%d: D1 AMPA, '
-                            'D1 NMDA, D2 AMPA, D2 NMDA mean weight (pA)' % (n_rep - 1))
+                            'D1 NMDA, D2 AMPA, D2 NMDA mean weight (pA) onto %s' % (
+                                n_rep - 1, 'every MSN' if not sim['weights_readout_msn'] else
+                                'at most %d MSNs per channel and half (weights_readout_msn)'
+                                % sim['weights_readout_msn']))
     nest.Simulate(sim['pl_warmup'])
     t_base = nest.biological_time - ep_len * first_e   # model time at which episode 0 starts
     if resume is not None:
@@ -665,6 +678,9 @@ def resume_setup(log_dir):
         meta = json.load(fh)
     sim, bg = meta['simParams'], meta['bgParams']
     sim.pop('mode', None)
+    # keys added to the package after that run started: read-out options only
+    for key in ('weights_readout_msn',):
+        sim.setdefault(key, fp.read_sim()[key])
     fp.validate(sim, fp.SIM_SCHEMA, meta_path)
     fp.validate(bg, fp.BG_SCHEMA, meta_path)
     sim['mode'] = next(m for m in fp.MODES if sim[m])

@@ -175,3 +175,38 @@ def test_checkpoint_resume(tmp_path):
     wb = np.loadtxt(cut / 'mean_weights.txt')
     np.testing.assert_allclose(wb[3:6], wa[3:6], rtol=1e-9)
     assert load_json(cut / 'run.json')['first_episode'] == 3
+
+
+def test_weight_readout_sample():
+    """weights_readout_msn caps the MSNs read per channel and half; the mean it
+    reports is the exact mean over the sampled MSNs' cortico-striatal synapses."""
+    import fetch_params as fp
+    import ini_all
+    import nest_routine as nr
+    from stim_all_model import PlasticState, readout_sample
+    rng = np.random.default_rng(1)
+    members = np.arange(10, 40)
+    np.testing.assert_array_equal(readout_sample(members, 0, rng), members)
+    np.testing.assert_array_equal(readout_sample(members, 30, rng), members)
+    pick = readout_sample(members, 5, rng)
+    assert len(pick) == 5 and len(set(pick)) == 5 and set(pick) <= set(members)
+    assert np.all(np.diff(pick) > 0)
+
+    sim = fp.read_sim(overrides={'scale': 0.02})
+    net = ini_all.build_network(sim, fp.read_bg(), nr.make_rngs(814), progress=lambda s: None)
+    every = PlasticState(net, 5, 0)
+    few = PlasticState(net, 5, 3)
+    for h in ('d1', 'd2'):
+        targets = np.asarray(few.readout[h].get('target'))
+        chan = few.channel_of[h][0]
+        for k in range(5):
+            assert len(set(targets[chan == k])) == 3            # 3 MSNs per channel
+        assert len(few.readout[h]) < len(every.readout[h])
+    # make the weights differ per synapse, then the sampled mean is the mean over its synapses
+    conns = every.plastic['d1']
+    nr.set_connections_array(conns, weight=np.linspace(1.0, 2.0, len(conns)))
+    w = np.asarray(few.readout['d1'].get('weight'))
+    chan, rec = few.channel_of['d1']
+    expected = [w[(chan == k) & (rec == port)].mean() for k in range(5) for port in (1, 2)]
+    got = few.mean_weights(5).reshape(5, 4)[:, :2].ravel()
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
