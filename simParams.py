@@ -39,7 +39,8 @@ simParams = {
     # plasticity, 100 follows the STDP rule to round-off where 1 departs from
     # it when dopamine and a pre spike share a 1-ms slice (tested), and is
     # ~20x faster at full scale. Weight read-outs fall on episode ends
-    # (multiples of 100 ms), which are delivery times.
+    # (multiples of 100 ms), which are delivery times (checked at start:
+    # pl_warmup and the episode length must be multiples of the period).
     'vt_deliver_interval': {'resting_state': 1000, 'action_selection': 1000,
                             'plasticity': 100},
 

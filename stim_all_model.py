@@ -526,6 +526,28 @@ def set_phase_windows(windows, phase_key, vt):
                                       'volume_transmitter': vt})
 
 
+def check_readout_times(sim, min_delay_ms):
+    """Plasticity read-outs (episode ends) must fall on volume-transmitter triggers.
+
+    Between triggers a dopamine synapse's stored weight lags the rule, so the
+    per-episode weight read-out and the checkpoints are taken at model times
+    ``pl_warmup + k * episode`` that must be multiples of
+    ``vt_deliver_interval['plasticity'] * min_delay``.
+    """
+    interval = sim['vt_deliver_interval']['plasticity']
+    period = interval * min_delay_ms
+    ep_len = (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
+              sim['post_duration'])
+    for name, t in (('pl_warmup', sim['pl_warmup']), ('episode length', ep_len)):
+        if abs(t / period - round(t / period)) > 1e-9:
+            raise fp.ParamError(
+                "key 'vt_deliver_interval' has bad value %r for plasticity: %s = %g ms is not a "
+                'multiple of the trigger period %g ms (interval x min_delay %g ms), so weight '
+                'read-outs would fall between triggers; allowed: an interval whose period '
+                'divides both pl_warmup and the episode length (%g ms)'
+                % (interval, name, t, period, min_delay_ms, ep_len))
+
+
 def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     """The 230-episode conditioning / generalisation / discrimination protocol."""
     import nest
@@ -734,7 +756,10 @@ def main(argv=None):
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
     try:
         net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
-    except ini_all.ScaleError as err:
+        if sim['mode'] == 'plasticity':
+            import nest
+            check_readout_times(sim, nest.min_delay)
+    except (ini_all.ScaleError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
     write_network_files(run_log, net, bg)

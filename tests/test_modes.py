@@ -142,6 +142,12 @@ def test_bad_protocol_parameters(tmp_path):
     assert proc.returncode == 2 and "'probe_T1' has bad value [40]" in proc.stderr
     proc = run_model(tmp_path, *(PL + ("condition='tired'",)))
     assert proc.returncode == 2 and "'condition' has bad value 'tired'" in proc.stderr
+    # a warm-up that is not a multiple of the 100-ms trigger period: read-outs
+    # would fall between triggers; refused after the (seconds-long) build
+    proc = run_model(tmp_path, *(PL + ('pl_warmup=1050.0',)))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert ("'vt_deliver_interval' has bad value 100 for plasticity: pl_warmup = 1050 ms"
+            in proc.stderr) and 'ep   0' not in proc.stdout
 
 
 def test_checkpoint_resume(tmp_path):
