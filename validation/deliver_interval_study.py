@@ -2,7 +2,7 @@
 """Does the volume transmitters' deliver_interval change the learning curves?
 
 Runs the first episodes of the CS+ conditioning phase of the plasticity
-protocol (default 0-39; a dopamine burst almost every episode) for several
+protocol (default 0-38; a dopamine burst almost every episode) for several
 seeds, once with ``deliver_interval = 1`` (NEST's default, the reference) and
 once with the package default (100), at reduced scale, then compares the
 window means of MSN_d1 / MSN_d2 / GPi, channels 1-2 (first and last 10
@@ -11,7 +11,7 @@ variability.  Interval 1 costs ~14 s of wall time per model second at scale
 0.02 on one thread (~9x interval 100), which is what bounds the study.
 
 Usage (from the repository root; ~1.4 h in the background at the defaults,
-scale 0.02, 40 episodes, 5 seeds, 2 jobs)::
+scale 0.02, 39 episodes, 5 seeds, 2 jobs)::
 
     python3 validation/deliver_interval_study.py run --out di_study --jobs 2
     python3 validation/deliver_interval_study.py report --out di_study
@@ -57,7 +57,7 @@ def command(log_dir, msd, interval, scale, n_episodes):
     if os.path.exists(os.path.join(log_dir, 'checkpoint.npz')):
         return cmd + ['--resume', log_dir]
     sets = ['resting_state=False', 'plasticity=True', 'scale=%r' % scale, 'nbcpu=1',
-            'msd=%d' % msd, 'con_ep=%d' % (n_episodes - 1), 'gen_ep=0', 'dis_ep=0',
+            'msd=%d' % msd, 'con_ep=%d' % n_episodes, 'gen_ep=0', 'dis_ep=0',
             'n_unreinforced=0', 'probe_T1=[]', 'probe_T2=[]', 'checkpoint_every=10',
             "vt_deliver_interval={'resting_state': 1000, 'action_selection': 1000, "
             "'plasticity': %d}" % interval]
@@ -139,7 +139,7 @@ def main():
     p.add_argument('--seeds', default='814,815,816,817,818')
     p.add_argument('--intervals', default='1,100')
     p.add_argument('--scale', type=float, default=0.02)
-    p.add_argument('--episodes', type=int, default=40)
+    p.add_argument('--episodes', type=int, default=39)
     p.add_argument('--jobs', type=int, default=2)
     args = p.parse_args()
     seeds = [int(s) for s in args.seeds.split(',')]
