@@ -93,10 +93,22 @@ def bursts(log_dir, n_episodes):
     return int((gpi[:, 1] < gpi[:, 2]).sum())
 
 
+def first_difference(log_dirs):
+    """First episode at which any logged rate differs between two runs (None if never)."""
+    a, b = [np.loadtxt(os.path.join(d, 'GPi_fr.txt'), ndmin=2) +
+            np.loadtxt(os.path.join(d, 'MSN_fr.txt'), ndmin=2) for d in log_dirs]
+    n = min(len(a), len(b))
+    diff = np.nonzero(np.any(a[:n] != b[:n], axis=1))[0]
+    return int(diff[0]) if len(diff) else None
+
+
 def report(out, seeds, intervals, n_episodes):
     """Markdown table: per window/population/channel, mean +- sd over seeds per
-    interval, the mean paired difference, and that difference in units of the
-    seed-to-seed sd (pooled over the two intervals)."""
+    interval, the mean paired difference (same seed = same network), that
+    difference in units of the seed-to-seed sd (pooled over the two
+    intervals), and the paired t statistic (|t| > 2.78: p < 0.05 two-sided
+    with 4 degrees of freedom, i.e. 5 seeds, before any correction for the
+    12 comparisons)."""
     done = {k: [window_means(run_dir(out, s, k), n_episodes) for s in seeds
                 if n_rows(run_dir(out, s, k)) >= n_episodes] for k in intervals}
     paired = [s for s in seeds if all(n_rows(run_dir(out, s, k)) >= n_episodes
@@ -104,8 +116,8 @@ def report(out, seeds, intervals, n_episodes):
     a, b = intervals
     lines = ['seeds with both runs: %s' % paired,
              '| episodes | population | ch | interval %d (mean +- sd) | interval %d (mean +- sd) '
-             '| paired diff %d-%d (mean +- sd) | diff / seed sd |' % (a, b, a, b),
-             '|---|---|---|---|---|---|---|']
+             '| paired diff %d-%d (mean +- sd) | diff / seed sd | paired t |' % (a, b, a, b),
+             '|---|---|---|---|---|---|---|---|']
     rows = []
     for lo, hi in windows(n_episodes):
         for pop in POPS:
@@ -118,16 +130,20 @@ def report(out, seeds, intervals, n_episodes):
                 sd = np.sqrt((va.var(ddof=1) + vb.var(ddof=1)) / 2) if min(len(va), len(vb)) > 1 \
                     else np.nan
                 ratio = abs(d.mean()) / sd if sd > 0 else np.nan
+                t = (d.mean() / (d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 and d.std() > 0
+                     else np.nan)
                 rows.append(ratio)
                 fmt = '%.2f' if pop == 'GPi' else '%.3f'
                 ms = lambda v: ('%s +- %s' % (fmt % v.mean(), fmt % (v.std(ddof=1) if len(v) > 1
                                                                     else 0)))
-                lines.append('| %d-%d | %s | %d | %s | %s | %s | %.2f |' % (
-                    lo, hi - 1, pop, ch + 1, ms(va), ms(vb), ms(d), ratio))
+                lines.append('| %d-%d | %s | %d | %s | %s | %s | %.2f | %.2f |' % (
+                    lo, hi - 1, pop, ch + 1, ms(va), ms(vb), ms(d), ratio, t))
     for k in intervals:
         lines.append('bursts (of %d CS+ episodes), interval %d: %s' % (
             n_episodes, k, [bursts(run_dir(out, s, k), n_episodes) for s in seeds
                             if n_rows(run_dir(out, s, k)) >= n_episodes]))
+    lines.append('first episode whose rates differ between the intervals, per seed: %s'
+                 % [first_difference([run_dir(out, s, k) for k in intervals]) for s in paired])
     lines.append('largest |paired diff| / seed sd: %.2f' % np.nanmax(rows))
     return '\n'.join(lines)
 
