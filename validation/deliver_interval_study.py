@@ -93,6 +93,13 @@ def bursts(log_dir, n_episodes):
     return int((gpi[:, 1] < gpi[:, 2]).sum())
 
 
+def weight_change(log_dir):
+    """Change of the mean D1 AMPA weight (pA) in channels 1 and 2 over the run."""
+    w = np.loadtxt(os.path.join(log_dir, 'mean_weights.txt'), ndmin=2)[:, 1:]
+    w = w.reshape(len(w), -1, 4)          # episode, channel, (D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA)
+    return tuple(w[-1, 1:3, 0] - w[0, 1:3, 0])
+
+
 def first_difference(log_dirs):
     """First episode at which any logged rate differs between two runs (None if never)."""
     a, b = [np.loadtxt(os.path.join(d, 'GPi_fr.txt'), ndmin=2) +
@@ -142,6 +149,10 @@ def report(out, seeds, intervals, n_episodes):
         lines.append('bursts (of %d CS+ episodes), interval %d: %s' % (
             n_episodes, k, [bursts(run_dir(out, s, k), n_episodes) for s in seeds
                             if n_rows(run_dir(out, s, k)) >= n_episodes]))
+    for k in intervals:
+        lines.append('learned weight change, channel 1 D1 AMPA / channel 2 D1 AMPA (pA, last - '
+                     'first episode), interval %d: %s' % (k, ' '.join(
+                         '%.5f/%.5f' % weight_change(run_dir(out, s, k)) for s in paired)))
     lines.append('first episode whose rates differ between the intervals, per seed: %s'
                  % [first_difference([run_dir(out, s, k) for k in intervals]) for s in paired])
     lines.append('largest |paired diff| / seed sd: %.2f' % np.nanmax(rows))
