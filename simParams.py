@@ -37,8 +37,9 @@ simParams = {
     # Weights change only when dopamine arrives, so in resting_state and
     # action_selection any interval gives bit-identical spikes (tested). In
     # plasticity, 100 follows the STDP rule to round-off where 1 departs from
-    # it when dopamine and a pre spike share a 1-ms slice (tested), and is
-    # ~20x faster at full scale. Weight read-outs fall on episode ends
+    # it when dopamine and a pre spike share a 1-ms slice (tested), is ~20x
+    # faster at full scale, and gives learning curves indistinguishable from
+    # interval 1 over 5 seeds (README, validation/deliver_interval_study.py). Weight read-outs fall on episode ends
     # (multiples of 100 ms), which are delivery times (checked at start:
     # pl_warmup and the episode length must be multiples of the period).
     'vt_deliver_interval': {'resting_state': 1000, 'action_selection': 1000,
