@@ -526,6 +526,12 @@ def set_phase_windows(windows, phase_key, vt):
                                       'volume_transmitter': vt})
 
 
+def episode_length_ms(sim):
+    """Plasticity episode (ms): stimulus + break + DA slot + post (2800 by default)."""
+    return (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
+            sim['post_duration'])
+
+
 def check_readout_times(sim, min_delay_ms):
     """Plasticity read-outs (episode ends) must fall on volume-transmitter triggers.
 
@@ -536,8 +542,7 @@ def check_readout_times(sim, min_delay_ms):
     """
     interval = sim['vt_deliver_interval']['plasticity']
     period = interval * min_delay_ms
-    ep_len = (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
-              sim['post_duration'])
+    ep_len = episode_length_ms(sim)
     for name, t in (('pl_warmup', sim['pl_warmup']), ('episode length', ep_len)):
         if abs(t / period - round(t / period)) > 1e-9:
             raise fp.ParamError(
@@ -557,8 +562,7 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     state = PlasticState(net, n_rep, sim['weights_readout_msn'])
     windows = stdp_windows(sim['condition'], sim['dc'])
     do_tests = DoTests(run_log.path('do_tests.txt'), progress)
-    ep_len = (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
-              sim['post_duration'])
+    ep_len = episode_length_ms(sim)
     n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
     first_e, eta_done = 0, False
     t0 = time.time()

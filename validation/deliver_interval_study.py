@@ -175,7 +175,7 @@ def main():
         print(report(args.out, seeds, intervals, args.episodes))
         return
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'study.json'), 'w') as fh:
+    with open(os.path.join(args.out, 'study_%s.json' % '_'.join(map(str, intervals))), 'w') as fh:
         json.dump(vars(args), fh)
     jobs = [(s, k) for s in seeds for k in intervals]
     with ThreadPoolExecutor(args.jobs) as pool:
