@@ -7,7 +7,18 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = os.path.join(os.path.dirname(REPO), 'shared', 'reference', 'run4_k_4_l_02_m_1')
+
+
+def _reference_root():
+    """The authors' published outputs: $BG_REFERENCE_DIR, else ../shared/reference
+    next to the checkout, else the project's shared folder (/work/shared)."""
+    candidates = [os.environ.get('BG_REFERENCE_DIR', ''),
+                  os.path.join(os.path.dirname(REPO), 'shared', 'reference'),
+                  '/work/shared/reference']
+    return next((c for c in candidates if c and os.path.isdir(c)), candidates[1])
+
+
+REFERENCE = os.path.join(_reference_root(), 'run4_k_4_l_02_m_1')
 sys.path.insert(0, REPO)
 
 
