@@ -29,10 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from learning_curves import POPS, reward_counts, window_means
+
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POPS = ('GPi', 'MSN_d1', 'MSN_d2')
-
-
 def windows(n_episodes):
     """First and last 10 episodes."""
     return ((0, 10), (n_episodes - 10, n_episodes))
@@ -77,22 +76,6 @@ def run_one(out, msd, interval, scale, n_episodes):
     return log_dir, rc
 
 
-def window_means(log_dir, n_episodes):
-    """{(pop, window): array([ch1, ch2])} of one run (Hz)."""
-    out = {}
-    for pop in POPS:
-        rates = np.loadtxt(os.path.join(log_dir, '%s_fr.txt' % pop), ndmin=2)
-        for lo, hi in windows(n_episodes):
-            out[pop, (lo, hi)] = rates[lo:hi, 1:3].mean(axis=0)
-    return out
-
-
-def bursts(log_dir, n_episodes):
-    """CS+ episodes rewarded (GPi channel 1 below channel 2)."""
-    gpi = np.loadtxt(os.path.join(log_dir, 'GPi_fr.txt'), ndmin=2)[:n_episodes]
-    return int((gpi[:, 1] < gpi[:, 2]).sum())
-
-
 def weight_change(log_dir):
     """Change of the mean D1 AMPA weight (pA) in channels 1 and 2 over the run."""
     w = np.loadtxt(os.path.join(log_dir, 'mean_weights.txt'), ndmin=2)[:, 1:]
@@ -116,10 +99,11 @@ def report(out, seeds, intervals, n_episodes):
     intervals), and the paired t statistic (|t| > 2.78: p < 0.05 two-sided
     with 4 degrees of freedom, i.e. 5 seeds, before any correction for the
     12 comparisons)."""
-    done = {k: [window_means(run_dir(out, s, k), n_episodes) for s in seeds
-                if n_rows(run_dir(out, s, k)) >= n_episodes] for k in intervals}
-    paired = [s for s in seeds if all(n_rows(run_dir(out, s, k)) >= n_episodes
-                                      for k in intervals)]
+    complete = {k: [s for s in seeds if n_rows(run_dir(out, s, k)) >= n_episodes]
+                for k in intervals}
+    means = {(s, k): window_means(run_dir(out, s, k), windows(n_episodes))
+             for k in intervals for s in complete[k]}      # each run read once
+    paired = [s for s in complete[intervals[0]] if s in complete[intervals[1]]]
     a, b = intervals
     lines = ['seeds with both runs: %s' % paired,
              '| episodes | population | ch | interval %d (mean +- sd) | interval %d (mean +- sd) '
@@ -129,10 +113,9 @@ def report(out, seeds, intervals, n_episodes):
     for lo, hi in windows(n_episodes):
         for pop in POPS:
             for ch in (0, 1):
-                va = np.array([m[pop, (lo, hi)][ch] for m in done[a]])
-                vb = np.array([m[pop, (lo, hi)][ch] for m in done[b]])
-                pa = np.array([window_means(run_dir(out, s, a), n_episodes)[pop, (lo, hi)][ch] for s in paired])
-                pb = np.array([window_means(run_dir(out, s, b), n_episodes)[pop, (lo, hi)][ch] for s in paired])
+                va, vb, pa, pb = [np.array([means[s, k][pop, (lo, hi)][ch] for s in group])
+                                  for k, group in ((a, complete[a]), (b, complete[b]),
+                                                   (a, paired), (b, paired))]
                 d = pa - pb
                 sd = np.sqrt((va.var(ddof=1) + vb.var(ddof=1)) / 2) if min(len(va), len(vb)) > 1 \
                     else np.nan
@@ -145,10 +128,9 @@ def report(out, seeds, intervals, n_episodes):
                                                                     else 0)))
                 lines.append('| %d-%d | %s | %d | %s | %s | %s | %.2f | %.2f |' % (
                     lo, hi - 1, pop, ch + 1, ms(va), ms(vb), ms(d), ratio, t))
-    for k in intervals:
+    for k in intervals:          # CS+ bursts: every episode here is CS+ (rows < 101)
         lines.append('bursts (of %d CS+ episodes), interval %d: %s' % (
-            n_episodes, k, [bursts(run_dir(out, s, k), n_episodes) for s in seeds
-                            if n_rows(run_dir(out, s, k)) >= n_episodes]))
+            n_episodes, k, [reward_counts(run_dir(out, s, k))[0] for s in complete[k]]))
     for k in intervals:
         lines.append('learned weight change, channel 1 D1 AMPA / channel 2 D1 AMPA (pA, last - '
                      'first episode), interval %d: %s' % (k, ' '.join(

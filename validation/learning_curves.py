@@ -18,12 +18,12 @@ WINDOWS = ((0, 10), (90, 100), (131, 141), (218, 228))
 POPS = ('GPi', 'MSN_d1', 'MSN_d2')
 
 
-def window_means(log_dir):
+def window_means(log_dir, windows=WINDOWS):
     """{(pop, window): (ch1, ch2)} for one run folder (rows = episodes)."""
     out = {}
     for pop in POPS:
         rates = np.loadtxt(os.path.join(log_dir, '%s_fr.txt' % pop), ndmin=2)
-        for lo, hi in WINDOWS:
+        for lo, hi in windows:
             if len(rates) >= hi:
                 out[pop, (lo, hi)] = rates[lo:hi, 1:3].mean(axis=0)
     return out
