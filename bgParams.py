@@ -133,6 +133,10 @@ bgParams = {
     'GMSN_GPx': 0.3,
     'plast_gain': 0.65,      # extra gain of plastic cortico-striatal synapses
     'plastic_syn': True,     # cortico-striatal synapses are dopamine-STDP (all modes)
+    # the projections made dopamine-STDP when plastic_syn is on (MODEL_SPEC
+    # 4.11): onto D1 MSNs with syn_d1, onto D2 MSNs with syn_d2; their
+    # sources are the inputs whose synapses are checkpointed and read out
+    'plastic_projections': ['CSN->MSN', 'PTN->MSN'],
 
     # pathway mixing and collateral asymmetry (MODEL_SPEC 4.9, 4.10)
     'overlap_d1d2': 0.1,     # lambda in [0, 1]: D2 share of MSN->GPi, D1 share of MSN->GPe
@@ -183,4 +187,12 @@ bgParams = {
     'n_report_channels': 5,
     # K is capped at the source population size (at scale 1)
     'cap_indegree': True,
+
+    # ------------------------------------------------------------------
+    # Resting-state target ranges 'normalrate' (Hz), MODEL_SPEC 10.1:
+    # [low, high] per nucleus; used by the resting-state figure
+    # ------------------------------------------------------------------
+    'normalrate': {'CMPf': [4.0, 34.0], 'CSN': [2.0, 19.7], 'PTN': [15.0, 46.3],
+                   'FSI': [7.8, 14.0], 'GPe': [55.7, 74.5], 'GPi': [59.1, 79.5],
+                   'MSN': [0.05, 1.0], 'STN': [15.2, 22.8]},
 }

@@ -4,6 +4,7 @@ Nothing here imports NEST: every check runs before any network is built.
 Each error names the file, the key, the bad value and what is allowed.
 """
 import copy
+import math
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,6 +25,8 @@ class ParamError(ValueError):
 def _num(lo=None, hi=None, lo_open=False, integer=False):
     def check(v):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        if not math.isfinite(v):          # NaN and infinity are never parameters
             return False
         if integer and not isinstance(v, int):
             return False
@@ -59,6 +62,28 @@ def _vt_dict(v):
             all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in v.values()))
 
 
+def _fraction(f):
+    """A window entry: a finite number or a string 'p/q' of two numbers, q != 0."""
+    if isinstance(f, str):
+        num, _, den = f.partition('/')
+        try:
+            num, den = float(num), float(den or 1)
+        except ValueError:
+            return False
+        return math.isfinite(num) and math.isfinite(den) and den != 0
+    return _num()[0](f)
+
+
+def _windows(v):
+    return (isinstance(v, dict) and set(v) == set(CONDITIONS) and
+            all(isinstance(c, dict) and set(c) == {'burst', 'dip'} and
+                all(isinstance(c[p], dict) and set(c[p]) == {'d1', 'd2'} and
+                    all(isinstance(c[p][h], list) and len(c[p][h]) == 2 and
+                        all(_fraction(f) for f in c[p][h]) for h in ('d1', 'd2'))
+                    for p in ('burst', 'dip'))
+                for c in v.values()))
+
+
 SIM_SCHEMA = {
     'resting_state': _BOOL, 'action_selection': _BOOL, 'plasticity': _BOOL,
     'msd': _num(1, 2 ** 31 - 1, integer=True),
@@ -73,8 +98,11 @@ SIM_SCHEMA = {
     'simDuration': _POS, 'initial_ignore': _NONNEG, 'at_window': _POS,
     'as_warmup': _NONNEG, 'as_grid': _COUNT, 'as_rate_step': _NONNEG,
     'as_ptn_ratio': _NONNEG, 'as_stim_duration': _POS, 'as_break_duration': _NONNEG,
-    'as_n_stim': _COUNT,
+    'as_n_stim': _COUNT, 'stim_delay': _POS,
     'condition': _choice(CONDITIONS),
+    'stdp_windows': (_windows, "a dict {condition: {'burst'|'dip': {'d1'|'d2': [A_plus, "
+                     "A_minus]}}} for the conditions %s, each entry a number or 'p/q' "
+                     '(units of dc)' % (CONDITIONS,)),
     'dc': _NONNEG, 'Istrong': _NONNEG, 'Iweak': _NONNEG,
     'pl_rate_step': _NONNEG, 'pl_ptn_ratio': _NONNEG, 'pl_n_stim': _COUNT,
     'pl_warmup': _NONNEG, 'DA_rate': _NONNEG,
@@ -131,6 +159,14 @@ BG_SCHEMA = {
             all(_POS[0](x) for x in v.values())), 'a dict {nucleus: > 0} for %s' % (_NUCLEI,)),
     'GGPe_STN': _NONNEG, 'GSTN_GPi': _NONNEG, 'GMSN_MSN': _NONNEG, 'GMSN_GPx': _NONNEG,
     'plast_gain': _NONNEG, 'plastic_syn': _BOOL,
+    'plastic_projections': ((lambda v: isinstance(v, list) and
+                             all(p in ('CSN->MSN', 'PTN->MSN', 'CMPf->MSN') for p in v) and
+                             len(set(v)) == len(v)),
+                            "a list of distinct input->MSN projections among 'CSN->MSN', "
+                            "'PTN->MSN', 'CMPf->MSN'"),
+    'normalrate': ((lambda v: isinstance(v, dict) and all(
+        isinstance(r, list) and len(r) == 2 and all(_NONNEG[0](x) for x in r) and r[0] <= r[1]
+        for r in v.values())), 'a dict {nucleus: [low, high]} (Hz) with 0 <= low <= high'),
     'overlap_d1d2': _PROB, 'syn_asymm': _NONNEG, 'asymmetry_1': _PROB,
     'asymmetry_2': _PROB, 'MSND2_mod': _POS,
     'stdp': ((lambda v: isinstance(v, dict) and set(v) == {
@@ -258,3 +294,26 @@ def read_bg(path=None, overrides=None):
         The validated ``bgParams`` dict (a copy).
     """
     return _read(path, 'bgParams.py', 'bgParams', BG_SCHEMA, _check_bg_consistency, overrides)
+
+
+PAPER_PROTOCOL_KEYS = ('con_ep', 'gen_ep', 'dis_ep', 'probe_T1', 'probe_T2', 'n_unreinforced',
+                       'd2_guard_rate', 'condition', 'dc', 'stim_duration')
+
+
+def read_paper_protocol(path=None):
+    """The published runs' protocol (``paperProtocol`` in simParams.py), validated.
+
+    Used to read run folders without run.json (the authors' published ones).
+
+    Returns
+    -------
+    dict
+        The keys of :data:`PAPER_PROTOCOL_KEYS`, plus ``stdp_windows`` from
+        ``simParams``.
+    """
+    path = path or os.path.join(HERE, 'simParams.py')
+    proto = _load(path, 'paperProtocol')
+    schema = {k: SIM_SCHEMA[k] for k in PAPER_PROTOCOL_KEYS}
+    validate(proto, schema, path + ' (paperProtocol)')
+    proto['stdp_windows'] = _load(path, 'simParams')['stdp_windows']
+    return proto

@@ -182,7 +182,7 @@ def _integer_part(row, bg, pops, radius, ports):
                      nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
         return
     targets = ['MSN_d1', 'MSN_d2'] if tgt == 'MSN' else [tgt]
-    plastic = bg['plastic_syn'] and src in ('CSN', 'PTN') and tgt == 'MSN'
+    plastic = bg['plastic_syn'] and row['key'] in bg['plastic_projections']
     for t in targets:
         if not row['excitatory']:
             spec = nr.inhibitory_syn_spec(row['w_gaba'], delay, ports)

@@ -62,12 +62,30 @@ simParams = {
     'as_stim_duration': 500.0,  # stimulus per episode (ms)
     'as_break_duration': 500.0,  # break after each stimulus (ms)
     'as_n_stim': 200,          # stimulated parrots per channel at scale 1 (CSN and PTN)
+    'stim_delay': 2.0,         # stimulus generator -> stimulated parrot delay (ms), both task
+                               # modes (MODEL_SPEC 4.12); the stimulus reaches the parrots
+                               # stim_delay ms after the window opens
 
     # ------------------------------------------------------------------
     # plasticity (MODEL_SPEC 5, 6.3)
     # ------------------------------------------------------------------
     'condition': 'normal',     # 'normal', 'parkinson', 'schizophrenia' (STDP windows, MODEL_SPEC 7)
     'dc': 0.00056,             # STDP amplitude scale (dimensionless)
+    # STDP windows per condition, phase (DA burst in CS+, dip in CS-) and
+    # half: [A_plus, A_minus] in units of dc (MODEL_SPEC 5, 7), each a number
+    # or an exact fraction 'p/q' (computed as dc * p / q). Applied to
+    # syn_d1 / syn_d2 at the start of every episode; the analytic window
+    # figures (3D, 8C/E/F) are drawn from these entries. Parkinson (reversed
+    # burst windows) and schizophrenia (weaker D2 dip window) are inferred
+    # from the published figures; the authors' code for them is not public.
+    'stdp_windows': {
+        'normal': {'burst': {'d1': ['1', '1/4'], 'd2': ['1/3', '3/4']},
+                   'dip': {'d1': ['-1/40', '1/40'], 'd2': ['1', '-1']}},
+        'parkinson': {'burst': {'d1': ['-1', '1/4'], 'd2': ['1/3', '-3/4']},
+                      'dip': {'d1': ['-1/40', '1/40'], 'd2': ['1', '-1']}},
+        'schizophrenia': {'burst': {'d1': ['1', '1/4'], 'd2': ['1/3', '3/4']},
+                          'dip': {'d1': ['-1/40', '1/40'], 'd2': ['1/4', '-1/4']}},
+    },
     'Istrong': 8,              # strong stimulus in rate steps (x 1.7 Hz CSN)
     'Iweak': 6,                # weak stimulus in rate steps (x 1.7 Hz CSN)
     'pl_rate_step': 1.7,       # CSN Hz per stimulus step
@@ -94,4 +112,19 @@ simParams = {
                                # once from msd (0 = all). Reading a weight costs ~5 us, so
                                # reading all (1.7 M synapses at scale 1) adds ~10 s/episode;
                                # at scale <= 0.1 channels are smaller, so all are read
+}
+
+
+# The protocol of the authors' published run folders (MODEL_SPEC 6.3), used
+# only to READ folders that have no run.json (``run_folder.RunFolder``).
+# Your own runs carry their protocol in run.json; edit simParams above, not
+# this. The shipped simParams defaults equal it (tested).
+paperProtocol = {
+    'con_ep': 100, 'gen_ep': 30, 'dis_ep': 100,   # episodes (CS+ 0-100, probes 101-130)
+    'probe_T1': [5, 15], 'probe_T2': [10, 20],    # probe offsets after con_ep
+    'n_unreinforced': 2,                          # last episodes without dopamine
+    'd2_guard_rate': 70.0,                        # no dip when MSN_d2 ch2 >= this (Hz)
+    'condition': 'normal',                        # the folder suffix overrides it
+    'dc': 0.00056,                                # STDP amplitude scale
+    'stim_duration': 1000.0,                      # rate window per episode (ms)
 }

@@ -6,8 +6,9 @@ Usage::
     python3 stim_all_model.py [--log-dir DIR] [--set KEY=VALUE ...]
 
 Modes (MODEL_SPEC 6): ``resting_state``, ``action_selection``, ``plasticity``.
-Every output file is written here (``RunLog``); a fresh run first removes
-this package's output files from the log folder (``do_tests.txt`` is kept).
+Every output file is written here (``RunLog``) and described once in
+``run_folder.OUTPUTS``; a fresh run first removes the files that contract
+lists from the log folder (``do_tests.txt`` and any other file are kept).
 """
 import argparse
 import ast
@@ -20,36 +21,41 @@ import time
 import numpy as np
 
 import fetch_params as fp
+import protocol
+import run_folder as rf
+from protocol import episode_length_ms, episode_plan, reward_decision, stimulus_levels
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-POSITION_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN',
-                  'PTN', 'CMPf')
-RATE_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN', 'PTN', 'CSN')
-OUTPUT_FILES = (
-    ['%s.txt' % p for p in POSITION_FILES] + ['%s_fr.txt' % p for p in RATE_FILES] +
-    ['centers.txt', 'weights_d1.txt', 'weights_d2.txt', 'mean_fr.json', 'At.json',
-     'performance.txt', 'run.json', 'CS_plus.txt', 'CS_minus.txt', 'current_task.txt',
-     'plot_labels.txt', 'reward.txt', 'mean_weights.txt'])
-OUTPUT_PATTERNS = ('_spikes.dat', '_to_MSN_d1.txt', '_to_MSN_d2.txt', 'checkpoint.npz')
 
 
 # --------------------------------------------------------------------------
 # Output: one writer that knows the log folder
 # --------------------------------------------------------------------------
 class RunLog:
-    """All file output of a run, in one folder; rows are flushed as written."""
+    """All file output of a run, in one folder; rows are flushed as written.
+
+    Only files described in ``run_folder.OUTPUTS`` can be written (a
+    KeyError names any other), so the contract and the writer cannot drift.
+    """
 
     def __init__(self, log_dir):
         self.dir = os.path.abspath(log_dir)
+        self.known = rf.all_output_names()
 
     def path(self, name):
+        if name not in self.known and not name.endswith('.tmp.npz'):
+            raise KeyError('%s is not in the run-folder contract (run_folder.OUTPUTS)' % name)
         return os.path.join(self.dir, name)
 
     def clean(self):
-        """Remove this package's outputs of an earlier run (never do_tests.txt)."""
+        """Remove the files of an earlier run that the contract lists (nothing else)."""
         for name in os.listdir(self.dir):
-            if name in OUTPUT_FILES or name.endswith(OUTPUT_PATTERNS):
-                os.remove(self.path(name))
+            if name in self.known and os.path.isfile(os.path.join(self.dir, name)):
+                os.remove(os.path.join(self.dir, name))
+
+    def start(self, name):
+        """Start a file with its contract header line (``# columns``)."""
+        self.append_line(name, '# ' + rf.entry(name).header)
 
     def write_json(self, name, obj):
         with open(self.path(name), 'w') as fh:
@@ -74,7 +80,7 @@ class RunLog:
         new = not os.path.exists(path)
         with open(path, 'a') as fh:
             if new:
-                fh.write('# sender time_ms\n')
+                fh.write('# %s\n' % rf.entry(name + '_spikes.dat').header)
             np.savetxt(fh, np.column_stack([senders, times]), fmt=['%d', '%.1f'])
 
 
@@ -82,7 +88,7 @@ def write_network_files(run_log, net, bg):
     """Position files, channel centres and the weights_d*.txt construction log."""
     import nest
     import nest_routine as nr
-    for name in POSITION_FILES:
+    for name in rf.POSITION_POPS:
         ids = net.pop(name).tolist()
         # MSN_d1 / MSN_d2 share the positions of the first half of 'MSN'
         xy = net.xy[name] if name in net.xy else net.xy['MSN'][:len(ids)]
@@ -104,7 +110,8 @@ def write_network_files(run_log, net, bg):
 def run_metadata(sim, bg, net, extra):
     """Everything needed to reproduce and audit a run (written to run.json)."""
     import nest
-    return dict(extra, msd=sim['msd'], mode=sim['mode'], nest_version=nest.__version__,
+    return dict(extra, format_version=rf.FORMAT_VERSION, git_commit=rf.git_commit(),
+                msd=sim['msd'], mode=sim['mode'], nest_version=nest.__version__,
                 threads=nest.GetKernelStatus('local_num_threads'), python=platform.python_version(),
                 n_nodes=int(nest.GetKernelStatus('network_size')),
                 n_synapses=int(nest.GetKernelStatus('num_connections')),
@@ -169,9 +176,6 @@ def run_resting_state(net, sim, bg, run_log, progress):
 # --------------------------------------------------------------------------
 # Shared pieces of the episode modes
 # --------------------------------------------------------------------------
-STIM_DELAY = 2.0           # stimulus generator -> parrot delay (ms), MODEL_SPEC 4.12
-
-
 class Stimulus:
     """Per-channel Poisson generators on sampled CSN/PTN parrots (MODEL_SPEC 6.2).
 
@@ -180,7 +184,7 @@ class Stimulus:
     their own generator, on top of the background rate.
     """
 
-    def __init__(self, net, n_per_channel, rng):
+    def __init__(self, net, n_per_channel, rng, delay):
         import nest
         import nest_routine as nr
         self.gens, self.subsets, self.recorders, self.first = {}, {}, {}, {}
@@ -195,7 +199,7 @@ class Stimulus:
                                        'stimulate' % (name, k, len(members), n_per_channel))
                 ids = sorted(rng.sample(sorted(int(first + m) for m in members), n_per_channel))
                 nest.Connect(gens[k], nest.NodeCollection(ids), 'all_to_all',
-                             {'weight': 1.0, 'delay': STIM_DELAY})
+                             {'weight': 1.0, 'delay': delay})
                 chosen.append(np.asarray(ids) - first)
             self.gens[name], self.subsets[name] = gens, chosen
             everyone = nest.NodeCollection(sorted(set(int(first + i) for c in chosen for i in c)))
@@ -271,13 +275,13 @@ def dump_connections(run_log, net, stimulus, n_channels):
     """
     import nest
     import nest_routine as nr
-    header = 'target source weight'
 
     def write(name, src, tgt):
         d = nr.get_connections_array(nest.GetConnections(source=src, target=tgt),
                                      ['target', 'source', 'weight'])
         rows = np.column_stack([d['target'], d['source'], d['weight']])
-        np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'], header=header)
+        np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'],
+                   header=rf.entry(name).header)
 
     for k in range(n_channels):
         for inp in ('CSN', 'PTN'):
@@ -296,14 +300,12 @@ def dump_connections(run_log, net, stimulus, n_channels):
 # --------------------------------------------------------------------------
 # action_selection (MODEL_SPEC 6.2)
 # --------------------------------------------------------------------------
-AS_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')
-
-
 def run_action_selection(net, sim, bg, run_log, progress):
     """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim['as_n_stim'], sim['scale']), net.rngs.py)
+    stim = Stimulus(net, scaled_subset(sim['as_n_stim'], sim['scale']), net.rngs.py,
+                    sim['stim_delay'])
     rates = EpisodeRates(net, ('GPi', 'MSN', 'MSN_d1', 'MSN_d2'), run_log, sim['save_spikes'],
                          stim)
     t0 = time.time()
@@ -320,7 +322,7 @@ def run_action_selection(net, sim, bg, run_log, progress):
             stim.drive(ch, csn, csn * sim['as_ptn_ratio'], start, stop)
         nest.Simulate(period)
         out = rates.collect(start, stop, n_rep)
-        for name in AS_FILES:
+        for name in rf.AS_RATE_POPS:
             run_log.append_row(name + '_fr.txt', out[name])
         elapsed = time.time() - t0
         progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %.0f s, ETA %.0f s'
@@ -333,57 +335,8 @@ def run_action_selection(net, sim, bg, run_log, progress):
 # --------------------------------------------------------------------------
 # plasticity (MODEL_SPEC 5, 6.3, 7)
 # --------------------------------------------------------------------------
-PL_FILES = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')
+PL_FILES = rf.PL_RATE_POPS
 DO_TESTS_VALUES = ('F', 'T1', 'T2')
-
-
-def stdp_windows(condition, dc):
-    """A_plus / A_minus of syn_d1 and syn_d2 per phase (MODEL_SPEC 5 and 7).
-
-    Returns
-    -------
-    dict
-        {'burst' | 'dip': {'d1': (A_plus, A_minus), 'd2': (A_plus, A_minus)}}.
-        Parkinson and schizophrenia are inferred from the published figures.
-    """
-    windows = {'burst': {'d1': (dc, dc / 4), 'd2': (dc / 3, 3 * dc / 4)},
-               'dip': {'d1': (-dc / 40, dc / 40), 'd2': (dc, -dc)}}
-    if condition == 'parkinson':
-        windows['burst'] = {'d1': (-dc, dc / 4), 'd2': (dc / 3, -3 * dc / 4)}
-    elif condition == 'schizophrenia':
-        windows['dip'] = dict(windows['dip'], d2=(dc / 4, -dc / 4))
-    return windows
-
-
-def episode_plan(e, sim):
-    """Phase, task and test flag of episode ``e`` before do_tests.txt is read.
-
-    Returns
-    -------
-    (phase, flag) : phase 'CS+' or 'CS-'; flag 'F', 'T' (silence), 'T1', 'T2'
-        or None (read log/do_tests.txt).
-    """
-    con, gen = sim['con_ep'], sim['gen_ep']
-    if e <= con:
-        return 'CS+', 'F'
-    if e <= con + gen:
-        offset = e - con
-        if offset in sim['probe_T1']:
-            return 'CS-', 'T1'
-        if offset in sim['probe_T2']:
-            return 'CS-', 'T2'
-        return 'CS-', 'T'
-    return 'CS-', None
-
-
-def stimulus_levels(phase, flag, sim):
-    """Channel-1 and channel-2 stimulus in rate steps for a phase and flag."""
-    strong, weak = sim['Istrong'], sim['Iweak']
-    if flag == 'T':
-        return 0, 0
-    if flag == 'T1' or (flag == 'F' and phase == 'CS+'):
-        return strong, weak
-    return weak, strong
 
 
 class DoTests:
@@ -410,19 +363,6 @@ class DoTests:
         return value
 
 
-def reward_decision(phase, flag, e, rates, sim):
-    """'burst', 'dip' or 'none' for one episode (MODEL_SPEC 6.3 step 5)."""
-    n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
-    if flag != 'F' or e >= n_total - sim['n_unreinforced']:
-        return 'none'
-    selected_1 = rates['GPi'][1] < rates['GPi'][2]
-    if phase == 'CS+':
-        return 'burst' if selected_1 else 'none'
-    if rates['MSN_d2'][2] < sim['d2_guard_rate'] and selected_1:
-        return 'dip'
-    return 'none'
-
-
 def readout_sample(members, max_msn, rng):
     """At most ``max_msn`` of a channel's member indices (all if 0 or fewer), sorted."""
     members = np.asarray(members)
@@ -434,11 +374,13 @@ def readout_sample(members, max_msn, rng):
 class PlasticState:
     """Handles on the plastic and eta-modulated synapses (fetched once)."""
 
-    def __init__(self, net, n_channels, max_msn=0):
-        """``max_msn``: MSNs per channel and half in the weight read-out (0 = all)."""
+    def __init__(self, net, n_channels, max_msn, projections):
+        """``max_msn``: MSNs per channel and half in the weight read-out (0 = all);
+        ``projections``: the plastic projections (bgParams plastic_projections)."""
         import nest
         import nest_routine as nr
-        inputs = nest.NodeCollection(net.pops['CSN'].tolist() + net.pops['PTN'].tolist())
+        sources = sorted(p.split('->')[0] for p in projections)
+        inputs = nest.NodeCollection(sorted(i for s in sources for i in net.pops[s].tolist()))
         self.plastic = {h: nest.GetConnections(source=inputs, synapse_model='syn_' + h)
                         for h in ('d1', 'd2')}
         self.eta_sets = [nest.GetConnections(source=net.pops['MSN_d2'], target=net.pops[t])
@@ -526,12 +468,6 @@ def set_phase_windows(windows, phase_key, vt):
                                       'volume_transmitter': vt})
 
 
-def episode_length_ms(sim):
-    """Plasticity episode (ms): stimulus + break + DA slot + post (2800 by default)."""
-    return (sim['stim_duration'] + sim['break_duration'] + sim['burst_duration'] +
-            sim['post_duration'])
-
-
 def check_readout_times(sim, min_delay_ms):
     """Plasticity read-outs (episode ends) must fall on volume-transmitter triggers.
 
@@ -557,13 +493,14 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     """The 230-episode conditioning / generalisation / discrimination protocol."""
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py)
+    stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py,
+                    sim['stim_delay'])
     rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'])
-    state = PlasticState(net, n_rep, sim['weights_readout_msn'])
-    windows = stdp_windows(sim['condition'], sim['dc'])
-    do_tests = DoTests(run_log.path('do_tests.txt'), progress)
+    state = PlasticState(net, n_rep, sim['weights_readout_msn'], bg['plastic_projections'])
+    windows = protocol.stdp_windows(sim)
+    do_tests = DoTests(os.path.join(run_log.dir, 'do_tests.txt'), progress)
     ep_len = episode_length_ms(sim)
-    n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
+    n_total = protocol.n_episodes(sim)
     first_e, eta_done = 0, False
     t0 = time.time()
     if resume is not None:
@@ -574,12 +511,8 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
     else:
         run_log.write_text('plot_labels.txt', 'Lambda,%r\nkappa,%r\nMod,%r\n' % (
             bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
-        run_log.append_line('reward.txt', '# episode phase flag decision')
-        run_log.append_line('mean_weights.txt', '# episode, then per channel 0..%d: D1 AMPA, '
-                            'D1 NMDA, D2 AMPA, D2 NMDA mean weight (pA) onto %s' % (
-                                n_rep - 1, 'every MSN' if not sim['weights_readout_msn'] else
-                                'at most %d MSNs per channel and half (weights_readout_msn)'
-                                % sim['weights_readout_msn']))
+        run_log.start('reward.txt')
+        run_log.start('mean_weights.txt')
     nest.Simulate(sim['pl_warmup'])
     t_base = nest.biological_time - ep_len * first_e   # model time at which episode 0 starts
     if resume is not None:
@@ -695,18 +628,28 @@ def prepare_log_dir(path):
     return path
 
 
-def resume_setup(log_dir):
-    """Parameters and checkpoint of an interrupted plasticity run in ``log_dir``."""
+def resume_setup(log_dir, progress=print):
+    """Parameters and checkpoint of an interrupted plasticity run in ``log_dir``.
+
+    A run.json of an older format is upgraded by ``run_folder.upgrade_meta``
+    (the rule is in the README) or refused with the missing key named.
+    """
     meta_path = os.path.join(log_dir, 'run.json')
     if not os.path.exists(meta_path):
         raise fp.ParamError('--resume %s: no run.json in that folder' % log_dir)
     with open(meta_path) as fh:
         meta = json.load(fh)
+    try:
+        meta, added = rf.upgrade_meta(meta, fp._load(os.path.join(HERE, 'simParams.py'),
+                                                     'simParams'),
+                                      fp._load(os.path.join(HERE, 'bgParams.py'), 'bgParams'))
+    except rf.RunFolderError as err:
+        raise fp.ParamError('--resume %s: %s' % (log_dir, err)) from None
+    if added:
+        progress('run.json of format 1: added %s from the package defaults (README, '
+                 '*Checkpoints*)' % ', '.join(added))
     sim, bg = meta['simParams'], meta['bgParams']
     sim.pop('mode', None)
-    # keys added to the package after that run started: read-out options only
-    for key in ('weights_readout_msn',):
-        sim.setdefault(key, fp.read_sim()[key])
     fp.validate(sim, fp.SIM_SCHEMA, meta_path)
     fp.validate(bg, fp.BG_SCHEMA, meta_path)
     sim['mode'] = next(m for m in fp.MODES if sim[m])
@@ -714,22 +657,6 @@ def resume_setup(log_dir):
         raise fp.ParamError('--resume %s: the run there is %s; only plasticity runs resume'
                             % (log_dir, sim['mode']))
     return sim, bg, load_checkpoint(log_dir)
-
-
-def truncate_rows(run_log, n_episodes):
-    """Keep the header plus the first ``n_episodes`` rows of every per-episode file."""
-    for name in ['%s_fr.txt' % p for p in PL_FILES] + ['CS_plus.txt', 'CS_minus.txt',
-                                                         'current_task.txt', 'reward.txt',
-                                                         'mean_weights.txt']:
-        path = run_log.path(name)
-        if not os.path.exists(path):
-            continue
-        with open(path) as fh:
-            lines = fh.readlines()
-        header = [ln for ln in lines if ln.startswith('#')]
-        rows = [ln for ln in lines if not ln.startswith('#')][:n_episodes]
-        with open(path, 'w') as fh:
-            fh.writelines(header + rows)
 
 
 def main(argv=None):
@@ -755,7 +682,7 @@ def main(argv=None):
     if resume is None:
         run_log.clean()
     else:
-        truncate_rows(run_log, resume['next_episode'])
+        rf.truncate_per_episode(run_log.dir, 'plasticity', resume['next_episode'])
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
     try:

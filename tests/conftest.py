@@ -20,6 +20,7 @@ def _reference_root():
 
 REFERENCE = os.path.join(_reference_root(), 'run4_k_4_l_02_m_1')
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, 'validation'))
 
 
 def reference_dir(log='log1'):
@@ -42,3 +43,29 @@ def run_model(log_dir, *overrides, timeout=900):
 def load_json(path):
     with open(path) as fh:
         return json.load(fh)
+
+
+# Short runs of each mode made once per test session (scale 0.02, 2 threads).
+# The plasticity protocol differs from the paper's on purpose (episode
+# counts, probes, unreinforced episodes), so readers that re-typed the
+# paper's numbers would fail on it.
+OWN_RUN_SETTINGS = {
+    'resting_state': ('scale=0.02', 'nbcpu=2', 'simDuration=1500.0'),
+    'action_selection': ('scale=0.02', 'nbcpu=2', 'resting_state=False',
+                         'action_selection=True', 'as_grid=3', 'as_rate_step=8.5'),
+    'plasticity': ('scale=0.02', 'nbcpu=2', 'resting_state=False', 'plasticity=True',
+                   'con_ep=3', 'gen_ep=3', 'dis_ep=3', 'probe_T1=[1]', 'probe_T2=[3]',
+                   'n_unreinforced=1', 'checkpoint_every=4'),
+}
+
+
+@pytest.fixture(scope='session')
+def own_runs(tmp_path_factory):
+    """{mode: run folder} of short runs of this package, made once per session."""
+    out = {}
+    for mode, settings in OWN_RUN_SETTINGS.items():
+        d = tmp_path_factory.mktemp('own_' + mode)
+        proc = run_model(d, *settings)
+        assert proc.returncode == 0, '%s run failed:\n%s' % (mode, proc.stderr[-3000:])
+        out[mode] = str(d)
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import fetch_params as fp
-from stim_all_model import stdp_windows
+from protocol import stdp_windows
 
 DELAY = 1.0          # pre -> post synaptic (dendritic) delay (ms)
 TAU_MINUS = 20.0     # post trace time constant (neuron default, ms)
@@ -85,7 +85,7 @@ def _da_at_vt(dopa_gen):
     return [t + 2.0 for t in dopa_gen]
 
 
-WINDOWS = stdp_windows('normal', 0.00056)
+WINDOWS = stdp_windows(fp.read_sim(), 'normal')
 CASES = [(phase, half) for phase in ('burst', 'dip') for half in ('d1', 'd2')]
 TIMINGS = {  # pre spikes, post spikes (ms), dopamine generator spikes (ms)
     'pre_before_post': ([100.0, 300.0], [110.0, 310.0], [600.0, 650.0, 700.0]),

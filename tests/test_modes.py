@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 
+import run_folder as rf
 from conftest import REPO, load_json, run_model
 
 BASE = ('resting_state=False', 'scale=0.05', 'nbcpu=2')
@@ -116,7 +117,7 @@ def test_eta_multiplies_each_weight_exactly():
     from stim_all_model import PlasticState
     sim = fp.read_sim(overrides={'scale': 0.02})
     net = ini_all.build_network(sim, fp.read_bg(), nr.make_rngs(814), progress=lambda s: None)
-    state = PlasticState(net, 5)
+    state = PlasticState(net, 5, 0, fp.read_bg()['plastic_projections'])
     before = [np.asarray(c.get('weight')) for c in state.eta_sets]
     state.apply_eta(4.0, 'multiply')
     after = [np.asarray(c.get('weight')) for c in state.eta_sets]
@@ -169,11 +170,16 @@ def test_checkpoint_resume(tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    per_episode = rf.files_of('plasticity', 'per_episode')
+    for name in per_episode:        # a half-written episode after the checkpoint
+        with open(cut / name, 'a') as fh:
+            fh.write('1 2 3\n')
     res = subprocess.run([sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--resume',
                           str(cut)], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert 'resumed at episode 3' in res.stdout
-    for name in ('GPi_fr.txt', 'reward.txt', 'CS_plus.txt', 'mean_weights.txt'):
+    assert len(per_episode) == 12           # 7 rate files, 3 task files, reward, weights
+    for name in per_episode:                 # every file the contract lists as per-episode
         a, b = _rows(full / name), _rows(cut / name)
         assert len(a) == len(b) == 6, name
         assert a[:3] == b[:3], name
@@ -200,8 +206,9 @@ def test_weight_readout_sample():
 
     sim = fp.read_sim(overrides={'scale': 0.02})
     net = ini_all.build_network(sim, fp.read_bg(), nr.make_rngs(814), progress=lambda s: None)
-    every = PlasticState(net, 5, 0)
-    few = PlasticState(net, 5, 3)
+    plastic = fp.read_bg()['plastic_projections']
+    every = PlasticState(net, 5, 0, plastic)
+    few = PlasticState(net, 5, 3, plastic)
     for h in ('d1', 'd2'):
         targets = np.asarray(few.readout[h].get('target'))
         chan = few.channel_of[h][0]

@@ -48,6 +48,8 @@ CASES = [
      "'action_selection']", ''),
     ('no mode', dict(resting_state='False'), 'exactly one of', 'none', ''),
     ('negative rate', dict(DA_rate='-1.0'), "'DA_rate'", '-1.0', '>= 0'),
+    ('NaN', dict(dc="float('nan')"), "'dc'", 'nan', '>= 0'),
+    ('infinity', dict(pl_warmup='1e400'), "'pl_warmup'", 'inf', '>= 0'),
 ]
 
 

@@ -5,69 +5,103 @@ Usage::
 
     python3 validation/learning_curves.py LOGDIR [--reference ../shared/reference/run4_k_4_l_02_m_1]
 
-Prints, for episode windows 0-9, 90-99, 131-140 and 218-227, the mean rates
-(Hz) of GPi, MSN_d1 and MSN_d2 in channels 1 / 2 for the run, and the mean
-+- sd across the reference runs (log0, 1, 2, 4, 5), plus reward counts.
+Prints, for the four episode windows of MODEL_SPEC 10.2 (0-9, 90-99,
+131-140 and 218-227 in the paper's protocol; derived from each run's own
+protocol, so a run made with other episode counts is scored on its own
+phases), the mean rates (Hz) of GPi, MSN_d1 and MSN_d2 in channels 1 / 2
+for the run, and the mean +- sd across the reference runs, plus reward
+counts. Every run is read through ``run_folder.RunFolder``.
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
-WINDOWS = ((0, 10), (90, 100), (131, 141), (218, 228))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import run_folder as rf  # noqa: E402
+
 POPS = ('GPi', 'MSN_d1', 'MSN_d2')
 
 
-def window_means(log_dir, windows=WINDOWS):
-    """{(pop, window): (ch1, ch2)} for one run folder (rows = episodes)."""
+def windows(run, width=10):
+    """The four comparison windows (half-open episode ranges) of a run's protocol.
+
+    Start of CS+, end of CS+, start of CS- training, end of CS- training
+    before the unreinforced episodes: (0, 10), (90, 100), (131, 141),
+    (218, 228) for the paper's protocol.
+    """
+    con, gen_end = run.bounds
+    last = run.n_total - run.sim['n_unreinforced']
+    return ((0, width), (con - width, con), (gen_end + 1, gen_end + 1 + width),
+            (last - width, last))
+
+
+def window_means(run, wins=None):
+    """{(pop, window): (ch1, ch2)} for one RunFolder (windows not yet written are left out)."""
+    run = run if isinstance(run, rf.RunFolder) else rf.RunFolder(run)
     out = {}
     for pop in POPS:
-        rates = np.loadtxt(os.path.join(log_dir, '%s_fr.txt' % pop), ndmin=2)
-        for lo, hi in windows:
-            if len(rates) >= hi:
-                out[pop, (lo, hi)] = rates[lo:hi, 1:3].mean(axis=0)
+        for lo, hi in (wins or windows(run)):
+            m = run.window_mean(pop, lo, hi)
+            if m is not None:
+                out[pop, (lo, hi)] = m
     return out
 
 
-def reward_counts(log_dir, sim=None):
-    """Bursts in CS+ (0-100) and dips in CS- (131-227) from the logged rates."""
-    gpi = np.loadtxt(os.path.join(log_dir, 'GPi_fr.txt'), ndmin=2)
-    d2 = np.loadtxt(os.path.join(log_dir, 'MSN_d2_fr.txt'), ndmin=2)
-    won = gpi[:, 1] < gpi[:, 2]
-    bursts = int(won[:101].sum())
-    dips = int((won[131:228] & (d2[131:228, 2] < 70.0)).sum())
-    return bursts, dips
+def reward_counts(run):
+    """(bursts, dips) of a run: reward.txt, or the reward rule applied to its rates."""
+    run = run if isinstance(run, rf.RunFolder) else rf.RunFolder(run)
+    return run.reward_counts()
 
 
-def main():
+def reference_runs(reference):
+    """RunFolders of the published logs in a condition folder (log0, log1, ...)."""
+    found = rf.find_runs([os.path.dirname(os.path.abspath(reference))])
+    return found.get(os.path.basename(os.path.abspath(reference)), [])
+
+
+def table(ours, refs):
+    """Markdown table lines: our window means next to the reference mean +- sd."""
+    wins = windows(ours)
+    mine = window_means(ours, wins)
+    ref_means = [window_means(r, windows(r)) for r in refs]
+    lines = ['| episodes | population | ours ch1 / ch2 | reference ch1 / ch2 (mean +- sd, '
+             '%d runs) |' % len(refs), '|---|---|---|---|']
+    for k, (lo, hi) in enumerate(wins):
+        for pop in POPS:
+            if (pop, (lo, hi)) not in mine:
+                continue
+            o = mine[pop, (lo, hi)]
+            r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
+            fmt = '%.2f' if pop == 'GPi' else '%.3f'
+            lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s |' % (
+                lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[:, 0].mean(),
+                fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std()))
+    return lines
+
+
+def main(argv=None):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('log_dir')
     p.add_argument('--reference', default=os.path.join(os.path.dirname(here), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
-    args = p.parse_args()
-    ours = window_means(args.log_dir)
-    refs = [window_means(os.path.join(args.reference, 'log%d' % k)) for k in (0, 1, 2, 4, 5)
-            if os.path.isdir(os.path.join(args.reference, 'log%d' % k))]
-    print('| episodes | population | ours ch1 / ch2 | reference ch1 / ch2 (mean +- sd, %d runs) |'
-          % len(refs))
-    print('|---|---|---|---|')
-    for lo, hi in WINDOWS:
-        for pop in POPS:
-            if (pop, (lo, hi)) not in ours:
-                continue
-            o = ours[pop, (lo, hi)]
-            r = np.array([x[pop, (lo, hi)] for x in refs])
-            fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            print('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s |' % (
-                lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[:, 0].mean(), fmt % r[:, 0].std(),
-                fmt % r[:, 1].mean(), fmt % r[:, 1].std()))
-    n = len(np.loadtxt(os.path.join(args.log_dir, 'GPi_fr.txt'), ndmin=2))
-    if n >= 228:
-        print('rewards (bursts in 0-100, dips in 131-227): ours %s; reference %s'
-              % (reward_counts(args.log_dir), [reward_counts(os.path.join(
-                  args.reference, 'log%d' % k)) for k in (0, 1, 2, 4, 5)]))
+    args = p.parse_args(argv)
+    ours = rf.RunFolder(args.log_dir)
+    refs = reference_runs(args.reference)
+    if not refs:
+        print('error: no published logs (log0, log1, ...) in %s' % args.reference,
+              file=sys.stderr)
+        return 2
+    print('protocol of %s: %s; of the reference: %s' % (args.log_dir, ours.protocol_source,
+                                                        refs[0].protocol_source))
+    print('\n'.join(table(ours, refs)))
+    if ours.n_episodes >= ours.n_total:
+        print('rewards (bursts, dips): ours %s; reference %s'
+              % (reward_counts(ours), [reward_counts(r) for r in refs]))
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

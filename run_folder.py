@@ -1,0 +1,500 @@
+"""The run-folder contract: every output file described once, and the reader.
+
+A run folder (``log/`` or ``run4_k_4_l_02_m_1/log1/``) holds the files of one
+run. :data:`OUTPUTS` describes each of them once (name, modes that write it,
+when it is written, columns); the writer (``stim_all_model.RunLog``), the
+fresh-run clean-up, the truncation on ``--resume`` and :class:`RunFolder`,
+the reader used by the figures, the validation scripts and the sweep tooling,
+all work from that description. Adding an output file is one entry in
+:data:`OUTPUTS`.
+
+Folders written by this package carry ``run.json`` (every parameter, the
+seed, the code version); the reader takes the protocol from there. The
+authors' published folders have only ``plot_labels.txt`` and the rate files;
+for them the reader uses the paper's protocol (``paperProtocol`` in
+``simParams.py``) and says so in :attr:`RunFolder.protocol_source`.
+
+Nothing here imports NEST.
+"""
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import fetch_params as fp
+import protocol
+
+FORMAT_VERSION = 2          # run.json format written by this version of the package
+MODES = fp.MODES
+TASK_MODES = ('action_selection', 'plasticity')
+POSITION_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN',
+                 'PTN', 'CMPf')
+AS_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')
+PL_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')
+SPIKE_RECORDERS = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN', 'PTN',
+                   'CMPf', 'CSN_stim', 'PTN_stim')
+CHANNELS = tuple(range(6))
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One kind of output file of a run folder.
+
+    Attributes
+    ----------
+    pattern : str
+        File name, with ``{placeholders}`` expanded over ``fields``.
+    modes : tuple of str
+        Modes that write it.
+    when : str
+        'once' (written whole), 'per_episode' (one row appended per episode:
+        truncated to the checkpoint on resume), 'append' (lines appended,
+        e.g. a log) or 'spikes' (``sender time_ms`` rows appended as recorded).
+    columns : str
+        What the file holds, with units.
+    header : str
+        The file's first line after ``# `` ('' for files without one).
+    fields : dict
+        {placeholder: values} expanded to the concrete names.
+    """
+    pattern: str
+    modes: tuple
+    when: str
+    columns: str
+    header: str = ''
+    fields: dict = field(default_factory=dict)
+
+    def names(self):
+        """Every concrete file name this entry stands for."""
+        if not self.fields:
+            return [self.pattern]
+        keys = list(self.fields)
+        return [self.pattern.format(**dict(zip(keys, combo)))
+                for combo in itertools.product(*(self.fields[k] for k in keys))]
+
+
+OUTPUTS = (
+    OutputFile('run.json', MODES, 'once', 'every parameter, seed, code version, timings, status'),
+    OutputFile('{pop}.txt', MODES, 'once', 'positions: id x y [z] (sheet units, %1.3f)',
+               fields={'pop': POSITION_POPS}),
+    OutputFile('centers.txt', MODES, 'once', 'the 6 channel centres: x y (sheet units)'),
+    OutputFile('weights_{half}.txt', MODES, 'once',
+               'construction log of the plastic synapses (MODEL_SPEC Q-15)',
+               fields={'half': ('d1', 'd2')}),
+    OutputFile('mean_fr.json', ('resting_state',), 'once',
+               '{population: mean rate (Hz) over record_start..end}'),
+    OutputFile('At.json', ('resting_state',), 'once',
+               '{population: A(t) (Hz), 1-ms window sampled every dt from record_start}'),
+    OutputFile('performance.txt', ('resting_state',), 'append',
+               'Simulation_Elapse_Time <wall seconds>'),
+    OutputFile('{pop}_fr.txt', ('action_selection',), 'per_episode',
+               'rate (Hz) of channels 0..n_report_channels-1 over the stimulus window',
+               fields={'pop': ('PTN', 'CSN')}),
+    OutputFile('{pop}_fr.txt', TASK_MODES, 'per_episode',
+               'rate (Hz) of channels 0..n_report_channels-1 over the stimulus window',
+               fields={'pop': ('GPi', 'MSN', 'MSN_d1', 'MSN_d2')}),
+    OutputFile('{pop}_fr.txt', ('plasticity',), 'per_episode',
+               'rate (Hz) of channels 0..n_report_channels-1 over the stimulus window',
+               fields={'pop': ('FSI', 'GPe', 'STN')}),
+    OutputFile('{inp}_c{k}_to_MSN_{half}.txt', ('action_selection',), 'once',
+               'target source weight (pA) from the stimulated parrots of channel k',
+               header='target source weight', fields={'inp': ('CSN', 'PTN'), 'k': CHANNELS, 'half': ('d1', 'd2')}),
+    OutputFile('MSN_{src}_c{k}_to_MSN_{half}.txt', ('action_selection',), 'once',
+               'target source weight (pA) from the channel-k MSNs of one half',
+               header='target source weight', fields={'src': ('d1', 'd2'), 'k': CHANNELS, 'half': ('d1', 'd2')}),
+    OutputFile('{name}.txt', ('plasticity',), 'per_episode',
+               'CS_plus 0/1, CS_minus 0/1, current_task +1/-1: one value per episode',
+               fields={'name': ('CS_plus', 'CS_minus', 'current_task')}),
+    OutputFile('reward.txt', ('plasticity',), 'per_episode',
+               'episode, phase CS+/CS-, flag F/T/T1/T2, decision burst/dip/none',
+               header='episode phase flag decision'),
+    OutputFile('mean_weights.txt', ('plasticity',), 'per_episode',
+               'episode, then per channel 0..n_report_channels-1: D1 AMPA, D1 NMDA, D2 AMPA, '
+               'D2 NMDA mean cortico-striatal weight (pA) over the read-out sample '
+               '(weights_readout_msn MSNs per channel and half)',
+               header='episode, then per channel 0..n_report_channels-1: D1 AMPA, D1 NMDA, '
+                      'D2 AMPA, D2 NMDA mean weight (pA)'),
+    OutputFile('plot_labels.txt', ('plasticity',), 'once', 'Lambda,<lambda> kappa,<kappa> Mod,<eta>'),
+    OutputFile('checkpoint.npz', ('plasticity',), 'once',
+               'resumable state: next_episode, eta_done, weight/c/n of every plastic synapse'),
+    OutputFile('{rec}_spikes.dat', MODES, 'spikes', 'sender (node id), time_ms',
+               header='sender time_ms',
+               fields={'rec': SPIKE_RECORDERS}),
+)
+
+
+def entry(name):
+    """The :class:`OutputFile` that describes file ``name`` (KeyError if none)."""
+    for out in OUTPUTS:
+        if name in out.names():
+            return out
+    raise KeyError('%s is not an output file of this package (run_folder.OUTPUTS)' % name)
+
+
+def files_of(mode=None, when=None):
+    """Concrete names of the output files (of one mode and/or kind)."""
+    return [n for out in OUTPUTS if (mode is None or mode in out.modes) and
+            (when is None or out.when == when) for n in out.names()]
+
+
+def all_output_names():
+    """Every file name the contract lists (the fresh-run clean-up removes only these)."""
+    return set(files_of())
+
+
+def truncate_per_episode(log_dir, mode, n_episodes):
+    """Keep the header plus the first ``n_episodes`` rows of every per-episode file.
+
+    Returns the names of the files that exist afterwards.
+    """
+    kept = []
+    for name in files_of(mode, 'per_episode'):
+        path = os.path.join(log_dir, name)
+        if not os.path.exists(path):
+            continue
+        with open(path) as fh:
+            lines = fh.readlines()
+        header = [ln for ln in lines if ln.startswith('#')]
+        rows = [ln for ln in lines if not ln.startswith('#')][:n_episodes]
+        with open(path, 'w') as fh:
+            fh.writelines(header + rows)
+        kept.append(name)
+    return kept
+
+
+# --------------------------------------------------------------------------
+# Folder names of the authors' layout (MODEL_SPEC 7)
+# --------------------------------------------------------------------------
+CONDITION_SUFFIX = {'normal': '', 'parkinson': '_p_no_conv', 'schizophrenia': '_s'}
+_FOLDER_RE = re.compile(r'^run4_k_(?P<k>[0-9.]+)_l_(?P<l>[0-9]+)_m_(?P<m>[0-9.]+)'
+                        r'(?P<suffix>_p_no_conv|_s)?$')
+_LOG_RE = re.compile(r'^log(?P<n>[0-9]+)$')
+
+
+def lambda_code(lam):
+    """λ as written in folder names: 0.0 -> '002' (the authors' code), 0.2 -> '02'."""
+    if lam == 0:
+        return '002'
+    text = ('%g' % lam)
+    if not text.startswith('0.'):
+        return text.replace('.', '')
+    return '0' + text[2:]
+
+
+def lambda_from_code(code):
+    """Inverse of :func:`lambda_code`: '002' -> 0.0 (plot_labels.txt), '02' -> 0.2."""
+    if code == '002':
+        return 0.0
+    return float(code[0] + '.' + code[1:]) if len(code) > 1 else float(code)
+
+
+def condition_folder(kappa, lam, eta, condition='normal'):
+    """``run4_k_{κ}_l_{λ code}_m_{η}[_p_no_conv|_s]`` for one parameter set."""
+    return 'run4_k_%g_l_%s_m_%g%s' % (kappa, lambda_code(lam), eta, CONDITION_SUFFIX[condition])
+
+
+def parse_condition_folder(name):
+    """(kappa, lambda, eta, condition) of a folder name, or None if it is not one."""
+    m = _FOLDER_RE.match(name)
+    if not m:
+        return None
+    condition = {v: k for k, v in CONDITION_SUFFIX.items()}[m.group('suffix') or '']
+    return float(m.group('k')), lambda_from_code(m.group('l')), float(m.group('m')), condition
+
+
+def find_runs(roots):
+    """Run folders of the authors' layout under the given roots.
+
+    ``run4_k_*_l_*_m_*[_p_no_conv|_s]/log{N}`` with an integer N only (the
+    original never loads ``log3x``/``log7m``, MODEL_SPEC Q-27), and only
+    those with a ``GPi_fr.txt``.
+
+    Returns
+    -------
+    dict
+        {condition folder name: [RunFolder, ...] sorted by N}.
+    """
+    found = {}
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for cond in sorted(os.listdir(root)):
+            if parse_condition_folder(cond) is None or not os.path.isdir(os.path.join(root, cond)):
+                continue
+            logs = []
+            for log in os.listdir(os.path.join(root, cond)):
+                m = _LOG_RE.match(log)
+                path = os.path.join(root, cond, log)
+                if m and os.path.exists(os.path.join(path, 'GPi_fr.txt')):
+                    logs.append((int(m.group('n')), path))
+            if logs:
+                found.setdefault(cond, []).extend(RunFolder(p) for _, p in sorted(logs))
+    return found
+
+
+# --------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------
+class RunFolderError(ValueError):
+    """A run folder lacks what a reader asked for."""
+
+
+def git_commit(path=None):
+    """Commit of the package checkout (with '+dirty' if modified), or 'unknown'."""
+    import subprocess
+    path = path or os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return 'unknown'
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                               cwd=path, capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + ('+dirty' if dirty.stdout.strip() else '')
+    except (OSError, subprocess.SubprocessError):
+        return 'unknown'
+
+
+# Keys a format-1 run.json (written before format_version existed) lacks,
+# because format 1 had them in code; their values then were the shipped
+# defaults of the parameter files, so the upgrade takes them from there.
+FORMAT_1_CODE_KEYS = {'simParams': ('stim_delay', 'stdp_windows', 'weights_readout_msn'),
+                      'bgParams': ('plastic_projections', 'normalrate')}
+
+
+def upgrade_meta(meta, default_sim, default_bg):
+    """Bring a run.json of an older format to :data:`FORMAT_VERSION`.
+
+    Rule (documented in the README): format 1 (no ``format_version``) gets
+    the keys of :data:`FORMAT_1_CODE_KEYS`, which format 1 kept in code,
+    from the package's own parameter files. Anything else missing, or a
+    newer format, is refused.
+
+    Returns
+    -------
+    (dict, list of str)
+        The upgraded metadata and the keys it added.
+
+    Raises
+    ------
+    RunFolderError
+        Naming the missing key or the unknown format.
+    """
+    version = meta.get('format_version', 1)
+    if version > FORMAT_VERSION:
+        raise RunFolderError('run.json has format_version %r, newer than this package reads '
+                             '(%d); use the package version that wrote it (git_commit %s)'
+                             % (version, FORMAT_VERSION, meta.get('git_commit', 'unknown')))
+    added = []
+    for section, defaults in (('simParams', default_sim), ('bgParams', default_bg)):
+        if section not in meta:
+            raise RunFolderError('run.json lacks the key %r' % section)
+        if version == 1:
+            for key in FORMAT_1_CODE_KEYS[section]:
+                if key not in meta[section]:
+                    meta[section][key] = defaults[key]
+                    added.append(key)
+    meta['format_version'] = FORMAT_VERSION
+    return meta, added
+
+
+def read_plot_labels(path):
+    """{'Lambda': λ, 'kappa': κ, 'Mod': η} from a plot_labels.txt."""
+    out = {}
+    with open(path) as fh:
+        for line in fh:
+            if ',' in line:
+                key, value = line.strip().split(',', 1)
+                out[key] = float(value)
+    return out
+
+
+class RunFolder:
+    """One run folder, read back.
+
+    Parameters
+    ----------
+    path : str
+        The folder (``log/``, ``run4_k_4_l_02_m_1/log1`` ...).
+
+    Attributes
+    ----------
+    path : str
+    meta : dict or None
+        run.json, if the folder has one.
+    sim, bg : dict
+        Parameters: all of them from run.json; for the authors' folders the
+        paper's protocol (``paperProtocol``) plus κ, λ, η from
+        plot_labels.txt (else the folder name) and the condition from the
+        folder name.
+    mode : str
+    protocol_source : str
+        Where the protocol came from, in words.
+    """
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        if not os.path.isdir(self.path):
+            raise RunFolderError('%s: no such run folder' % path)
+        self._rates = {}
+        meta_path = os.path.join(self.path, 'run.json')
+        if os.path.exists(meta_path):
+            with open(meta_path) as fh:
+                self.meta = json.load(fh)
+            self.sim, self.bg = self.meta['simParams'], self.meta['bgParams']
+            self.mode = self.meta['mode']
+            self.protocol_source = 'run.json'
+        else:
+            self.meta = None
+            self.sim = fp.read_paper_protocol()
+            self.bg = {}
+            self.mode = 'plasticity'
+            self._authors_parameters()
+            self.protocol_source = ('paper protocol (simParams.py paperProtocol): %s has no '
+                                    'run.json' % path)
+
+    def _authors_parameters(self):
+        """κ, λ, η and condition of an authors' folder (plot_labels.txt, folder name)."""
+        parsed = parse_condition_folder(os.path.basename(os.path.dirname(self.path)))
+        labels_path = os.path.join(self.path, 'plot_labels.txt')
+        if os.path.exists(labels_path):
+            lab = read_plot_labels(labels_path)
+            self.bg.update(syn_asymm=lab['kappa'], overlap_d1d2=lab['Lambda'], MSND2_mod=lab['Mod'])
+        elif parsed:
+            self.bg.update(syn_asymm=parsed[0], overlap_d1d2=parsed[1], MSND2_mod=parsed[2])
+        if parsed:
+            self.sim['condition'] = parsed[3]
+
+    # -- parameters ---------------------------------------------------------
+    @property
+    def kappa(self):
+        return self.bg.get('syn_asymm')
+
+    @property
+    def lam(self):
+        return self.bg.get('overlap_d1d2')
+
+    @property
+    def eta(self):
+        return self.bg.get('MSND2_mod')
+
+    @property
+    def condition(self):
+        return self.sim.get('condition', 'normal')
+
+    @property
+    def status(self):
+        """run.json status ('running', 'finished', ...) or 'published' (authors')."""
+        return self.meta.get('status', 'unknown') if self.meta else 'published'
+
+    def label(self):
+        """Short description: κ, λ, η, condition and the folder."""
+        return 'κ %g, λ %g, η %g, %s (%s)' % (self.kappa, self.lam, self.eta, self.condition,
+                                              self.short_name())
+
+    def short_name(self):
+        """``cond_folder/logN`` (the last two path parts)."""
+        return os.path.join(os.path.basename(os.path.dirname(self.path)),
+                            os.path.basename(self.path))
+
+    # -- files ------------------------------------------------------------------
+    def file(self, name):
+        """Path of a file of the folder; RunFolderError naming it if missing."""
+        path = os.path.join(self.path, name)
+        if not os.path.exists(path):
+            raise RunFolderError('%s: missing %s' % (self.path, name))
+        return path
+
+    def has(self, *names):
+        return all(os.path.exists(os.path.join(self.path, n)) for n in names)
+
+    def rates(self, pop):
+        """Per-episode rates (Hz): array (episodes, channels) from ``<pop>_fr.txt``."""
+        if pop not in self._rates:
+            self._rates[pop] = np.loadtxt(self.file(pop + '_fr.txt'), ndmin=2)
+        return self._rates[pop]
+
+    @property
+    def n_episodes(self):
+        """Episodes written so far (rows of GPi_fr.txt)."""
+        return len(self.rates('GPi'))
+
+    # -- the plasticity protocol of this run ---------------------------------
+    @property
+    def n_total(self):
+        """Episodes of the run's protocol (con_ep + gen_ep + dis_ep)."""
+        return protocol.n_episodes(self.sim)
+
+    @property
+    def bounds(self):
+        """(last CS+ episode, last generalisation episode): (100, 130) in the paper."""
+        return protocol.phase_bounds(self.sim)
+
+    @property
+    def probes(self):
+        """{'T1': [episodes], 'T2': [episodes]} (absolute)."""
+        return protocol.probe_episodes(self.sim)
+
+    def plan(self):
+        """[(phase, flag)] per written episode: from reward.txt, else the protocol.
+
+        For folders without reward.txt (the authors') the flag of episodes
+        after generalisation is taken as 'F' (do_tests.txt of the shipped
+        runs holds F).
+        """
+        if self.has('reward.txt'):
+            rows = [ln.split() for ln in open(self.file('reward.txt')) if not ln.startswith('#')]
+            return [(r[1], r[2]) for r in rows][:self.n_episodes]
+        out = []
+        for e in range(self.n_episodes):
+            phase, flag = protocol.episode_plan(e, self.sim)
+            out.append((phase, flag or 'F'))
+        return out
+
+    def decisions(self):
+        """'burst' / 'dip' / 'none' per episode: reward.txt, else the reward rule on the rates."""
+        if self.has('reward.txt'):
+            rows = [ln.split() for ln in open(self.file('reward.txt')) if not ln.startswith('#')]
+            return [r[3] for r in rows][:self.n_episodes]
+        gpi, d2 = self.rates('GPi'), self.rates('MSN_d2')
+        return [protocol.reward_decision(phase, flag, e, {'GPi': gpi[e], 'MSN_d2': d2[e]},
+                                         self.sim)
+                for e, (phase, flag) in enumerate(self.plan())]
+
+    def reward_counts(self):
+        """(bursts, dips) over the run: (101, 83) for the published log1."""
+        d = self.decisions()
+        return d.count('burst'), d.count('dip')
+
+    def window_mean(self, pop, lo, hi, channels=(1, 2)):
+        """Mean rate (Hz) of episodes lo..hi-1 per channel; None if not all written."""
+        r = self.rates(pop)
+        if len(r) < hi:
+            return None
+        return r[lo:hi, list(channels)].mean(axis=0)
+
+    def mean_weights(self):
+        """(episodes, weights): weights has shape (episodes, channels, 4) for
+        D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA (pA)."""
+        data = np.loadtxt(self.file('mean_weights.txt'), ndmin=2)
+        return data[:, 0].astype(int), data[:, 1:].reshape(len(data), -1, 4)
+
+    # -- action selection ------------------------------------------------------
+    def as_grid(self, pop='GPi'):
+        """(levels in Hz of CSN input, rates (n, n, channels)) of an action-selection run.
+
+        Row e = n*i + j of ``<pop>_fr.txt`` has channel-1 level i and channel-2
+        level j (MODEL_SPEC 6.2).
+        """
+        if self.mode != 'action_selection':
+            raise RunFolderError('%s: not an action-selection run (mode %s)'
+                                 % (self.path, self.mode))
+        n = self.sim['as_grid']
+        r = self.rates(pop)
+        if len(r) < n * n:
+            raise RunFolderError('%s: %s_fr.txt has %d rows of the %d-episode grid'
+                                 % (self.path, pop, len(r), n * n))
+        return np.arange(n) * self.sim['as_rate_step'], r[:n * n].reshape(n, n, -1)

@@ -1,0 +1,154 @@
+"""The run-folder contract (run_folder.OUTPUTS) and the reader (run_folder.RunFolder)."""
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import fetch_params as fp
+import protocol
+import run_folder as rf
+from conftest import REFERENCE, load_json, reference_dir, run_model
+
+REF_LOGS = (0, 1, 2, 4, 5)
+
+
+def _ref_runs():
+    reference_dir('log1')
+    return [rf.RunFolder(os.path.join(REFERENCE, 'log%d' % k)) for k in REF_LOGS]
+
+
+def test_reader_reproduces_spec_window_means_and_rewards():
+    """MODEL_SPEC 10.2: window means across the 5 published logs (2 decimals as
+    tabulated, so tolerance 0.006) and the CS- dip counts 83, 75, 75, 63, 69."""
+    import learning_curves as lc
+    runs = _ref_runs()
+    assert all(r.meta is None and 'paper protocol' in r.protocol_source for r in runs)
+    assert [(r.kappa, r.lam, r.eta, r.condition) for r in runs] == [(4.0, 0.2, 1.0, 'normal')] * 5
+    spec = {('GPi', 0): [82.15, 84.05], ('GPi', 1): [56.80, 77.61], ('GPi', 2): [58.98, 74.71],
+            ('GPi', 3): [62.42, 60.35], ('MSN_d1', 0): [0.16, 0.06], ('MSN_d1', 1): [1.61, 0.21],
+            ('MSN_d1', 3): [1.21, 0.17], ('MSN_d2', 2): [0.05, 0.15],
+            ('MSN_d2', 3): [0.56, 6.39]}
+    wins = lc.windows(runs[0])
+    assert wins == ((0, 10), (90, 100), (131, 141), (218, 228))
+    for (pop, k), expected in spec.items():
+        means = np.array([r.window_mean(pop, *wins[k]) for r in runs])
+        np.testing.assert_allclose(means.mean(0), expected, atol=0.006, err_msg=pop)
+    counts = [r.reward_counts() for r in runs]
+    assert [d for _, d in counts] == [83, 75, 75, 63, 69]
+    assert all(99 <= b <= 101 for b, _ in counts)
+
+
+def test_reader_takes_the_protocol_of_our_run(own_runs):
+    """A run made with con_ep 3, gen_ep 3, dis_ep 3, probes T1 [1], T2 [3] and
+    1 unreinforced episode is read with its own phases and probes."""
+    run = rf.RunFolder(own_runs['plasticity'])
+    assert run.protocol_source == 'run.json' and run.status == 'finished'
+    assert run.meta['format_version'] == rf.FORMAT_VERSION and run.meta['git_commit']
+    assert run.n_total == run.n_episodes == 9
+    assert run.bounds == (3, 6)
+    assert run.probes == {'T1': [4], 'T2': [6]}
+    plan = run.plan()
+    assert [p for p, _ in plan] == ['CS+'] * 4 + ['CS-'] * 5
+    assert [f for _, f in plan] == ['F'] * 4 + ['T1', 'T', 'T2', 'F', 'F']
+    decisions = run.decisions()
+    assert decisions[4:7] == ['none'] * 3 and decisions[8] == 'none'     # probes, unreinforced
+    # the reward rule applied to the logged rates gives the run's own decisions
+    gpi, d2 = run.rates('GPi'), run.rates('MSN_d2')
+    again = [protocol.reward_decision(p, f, e, {'GPi': gpi[e], 'MSN_d2': d2[e]}, run.sim)
+             for e, (p, f) in enumerate(plan)]
+    assert again == decisions
+    episodes, w = run.mean_weights()
+    assert list(episodes) == list(range(9)) and w.shape == (9, 5, 4)
+
+
+def test_every_written_file_is_in_the_contract(own_runs):
+    for mode, path in own_runs.items():
+        listed = set(rf.files_of(mode))
+        for name in os.listdir(path):
+            assert name in listed, '%s wrote %s, not in run_folder.OUTPUTS for %s' % (
+                mode, name, mode)
+        for name in rf.files_of(mode, 'per_episode'):
+            if mode == 'plasticity' or name.endswith('_fr.txt'):
+                assert os.path.exists(os.path.join(path, name)), (mode, name)
+
+
+def test_fresh_run_leaves_no_stale_file_of_ours(own_runs, tmp_path):
+    """A resting run into a folder holding a plasticity run and an action-selection
+    run's dumps removes every contract file it does not write itself, and keeps
+    files the contract does not list (even look-alikes)."""
+    d = tmp_path / 'log'
+    shutil.copytree(own_runs['plasticity'], d)
+    shutil.copy(os.path.join(own_runs['action_selection'], 'CSN_c1_to_MSN_d1.txt'), d)
+    user_files = ('notes_spikes.dat', 'my_to_MSN_d1.txt', 'do_tests.txt', 'GPi_fr.txt.bak')
+    for name in user_files:
+        (d / name).write_text('mine\n')
+    proc = run_model(d, 'scale=0.02', 'nbcpu=2', 'simDuration=1200.0')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    resting = set(rf.files_of('resting_state'))
+    for name in os.listdir(d):
+        assert name in resting or name in user_files, 'stale file %s' % name
+    for name in user_files:
+        assert (d / name).read_text() == 'mine\n'
+    assert load_json(d / 'run.json')['mode'] == 'resting_state'
+
+
+def test_folder_names_of_the_authors_layout():
+    assert rf.condition_folder(4, 0.2, 1) == 'run4_k_4_l_02_m_1'
+    assert rf.condition_folder(2.0, 0.0, 1.0) == 'run4_k_2_l_002_m_1'
+    assert rf.condition_folder(4, 0.1, 1, 'parkinson') == 'run4_k_4_l_01_m_1_p_no_conv'
+    assert rf.condition_folder(4, 0.2, 4, 'schizophrenia') == 'run4_k_4_l_02_m_4_s'
+    for args in ((4, 0.2, 1, 'normal'), (2, 0.0, 2, 'parkinson'), (4, 0.4, 4, 'schizophrenia'),
+                 (4, 0.25, 1, 'normal')):
+        assert rf.parse_condition_folder(rf.condition_folder(*args)) == args
+    assert rf.parse_condition_folder('log1') is None
+
+
+def test_find_runs_skips_suffixed_logs(tmp_path):
+    """log{N} with an integer N only, as the original (MODEL_SPEC Q-27)."""
+    for log in ('log0', 'log3x', 'log7m', 'log12'):
+        p = tmp_path / 'run4_k_2_l_01_m_1' / log
+        p.mkdir(parents=True)
+        (p / 'GPi_fr.txt').write_text('1 2 3 4 5\n')
+    found = rf.find_runs([str(tmp_path)])
+    assert [os.path.basename(r.path) for r in found['run4_k_2_l_01_m_1']] == ['log0', 'log12']
+    assert found['run4_k_2_l_01_m_1'][0].lam == 0.1           # from the folder name
+
+
+def test_paper_protocol_equals_the_shipped_defaults():
+    """simParams.paperProtocol (used to read the authors' folders) and the
+    shipped simParams defaults describe the same protocol."""
+    sim, paper = fp.read_sim(), fp.read_paper_protocol()
+    for key in fp.PAPER_PROTOCOL_KEYS:
+        assert sim[key] == paper[key], key
+    assert protocol.n_episodes(paper) == 230 and protocol.phase_bounds(paper) == (100, 130)
+    assert protocol.probe_episodes(paper) == {'T1': [105, 115], 'T2': [110, 120]}
+
+
+def test_stdp_windows_follow_the_parameter_entries():
+    """Windows are dc times the fractions in simParams (exact for 'p/q' entries)."""
+    sim = fp.read_sim()
+    w = protocol.stdp_windows(sim, 'normal')
+    dc = sim['dc']
+    assert w['burst']['d2'] == (dc / 3, 3 * dc / 4) and w['dip']['d1'] == (-dc / 40, dc / 40)
+    assert protocol.stdp_windows(sim, 'parkinson')['burst']['d1'] == (-dc, dc / 4)
+    assert protocol.stdp_windows(sim, 'schizophrenia')['dip']['d2'] == (dc / 4, -dc / 4)
+    sim2 = dict(sim, dc=1.0)
+    sim2['stdp_windows'] = json.loads(json.dumps(sim['stdp_windows']))
+    sim2['stdp_windows']['normal']['burst']['d1'] = [2.5, '1/8']
+    assert protocol.stdp_windows(sim2, 'normal')['burst']['d1'] == (2.5, 0.125)
+
+
+def test_upgrade_of_a_format_1_run_json():
+    sim, bg = fp.read_sim(), fp.read_bg()
+    old_sim = {k: v for k, v in sim.items() if k not in ('stim_delay', 'stdp_windows', 'mode')}
+    old_bg = {k: v for k, v in bg.items() if k not in ('plastic_projections', 'normalrate')}
+    meta, added = rf.upgrade_meta({'simParams': old_sim, 'bgParams': old_bg}, sim, bg)
+    assert sorted(added) == ['normalrate', 'plastic_projections', 'stdp_windows', 'stim_delay']
+    assert meta['format_version'] == rf.FORMAT_VERSION
+    assert meta['simParams']['stdp_windows'] == sim['stdp_windows']
+    with pytest.raises(rf.RunFolderError, match="lacks the key 'bgParams'"):
+        rf.upgrade_meta({'simParams': old_sim}, sim, bg)
+    with pytest.raises(rf.RunFolderError, match='newer than this package'):
+        rf.upgrade_meta({'format_version': 99, 'simParams': {}, 'bgParams': {}}, sim, bg)
