@@ -608,7 +608,7 @@ def parse_overrides(items):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--log-dir', default='log', help='output folder (default ./log)')
+    parser.add_argument('--log-dir', default=None, help='output folder (default ./log)')
     parser.add_argument('--sim-params', default=None, help='simulation parameter file')
     parser.add_argument('--bg-params', default=None, help='BG parameter file')
     parser.add_argument('--resume', metavar='LOGDIR', default=None,
@@ -626,6 +626,30 @@ def prepare_log_dir(path):
     if not os.access(path, os.W_OK):
         raise fp.ParamError('log folder %s is not writable' % path)
     return path
+
+
+RESUME_KEYS = ('nbcpu',)    # --set keys allowed with --resume: they cannot change the science
+
+
+def resume_overrides(args):
+    """The ``--set`` values allowed with ``--resume`` (threads only); refuse the rest.
+
+    A resumed run takes every parameter from its run.json, so an override
+    that would change the model or the protocol is an error, not ignored.
+    """
+    if args.bg_set or args.log_dir or args.sim_params or args.bg_params:
+        raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params and --bg-params '
+                            'cannot be combined with --resume (the run continues in its folder '
+                            'with the parameters of its run.json)' % args.resume)
+    sets = parse_overrides(args.set)
+    bad = sorted(set(sets) - set(RESUME_KEYS))
+    if bad:
+        raise fp.ParamError('--resume %s: --set %s cannot be changed on resume (the parameters '
+                            'come from run.json); allowed with --resume: %s'
+                            % (args.resume, ', '.join(bad), ', '.join(RESUME_KEYS)))
+    if sets:
+        fp.validate(dict(sets), {k: fp.SIM_SCHEMA[k] for k in sets}, '--set')
+    return sets
 
 
 def resume_setup(log_dir, progress=print):
@@ -665,11 +689,12 @@ def main(argv=None):
     try:
         if args.resume:
             sim, bg, resume = resume_setup(args.resume)
+            sim.update(resume_overrides(args))
             run_log = RunLog(args.resume)
         else:
             sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
             bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
-            run_log = RunLog(prepare_log_dir(args.log_dir))
+            run_log = RunLog(prepare_log_dir(args.log_dir or 'log'))
     except fp.ParamError as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
@@ -679,10 +704,6 @@ def main(argv=None):
     def progress(line):
         print(line, flush=True)
 
-    if resume is None:
-        run_log.clean()
-    else:
-        rf.truncate_per_episode(run_log.dir, 'plasticity', resume['next_episode'])
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
     try:
@@ -693,6 +714,11 @@ def main(argv=None):
     except (ini_all.ScaleError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
+    # only now, with every check passed and the network built, touch the folder
+    if resume is None:
+        run_log.clean()
+    else:
+        rf.truncate_per_episode(run_log.dir, 'plasticity', resume['next_episode'])
     write_network_files(run_log, net, bg)
     run_log.write_json('run.json', run_metadata(sim, bg, net, {'status': 'running'}))
     kwargs = {'resume': resume} if sim['mode'] == 'plasticity' else {}

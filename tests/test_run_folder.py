@@ -152,3 +152,28 @@ def test_upgrade_of_a_format_1_run_json():
         rf.upgrade_meta({'simParams': old_sim}, sim, bg)
     with pytest.raises(rf.RunFolderError, match='newer than this package'):
         rf.upgrade_meta({'format_version': 99, 'simParams': {}, 'bgParams': {}}, sim, bg)
+
+
+def test_a_run_that_fails_its_checks_keeps_the_old_results(own_runs, tmp_path):
+    """The clean-up runs only after the build and every check: a run that fails
+    there (scale too small for the masks) leaves the previous run untouched."""
+    d = tmp_path / 'log'
+    shutil.copytree(own_runs['resting_state'], d)
+    before = {n: (d / n).read_bytes() for n in os.listdir(d)}
+    proc = run_model(d, 'scale=0.001', 'nbcpu=1')
+    assert proc.returncode == 2 and "'scale'" in proc.stderr, proc.stderr[-2000:]
+    assert {n: (d / n).read_bytes() for n in os.listdir(d)} == before
+
+
+def test_resume_refuses_overrides_that_change_the_science(own_runs):
+    import subprocess
+    import sys
+    from conftest import REPO
+    cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--resume',
+           own_runs['plasticity']]
+    proc = subprocess.run(cmd + ['--set', 'dc=0.1'], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert '--set dc cannot be changed on resume' in proc.stderr and 'nbcpu' in proc.stderr
+    proc = subprocess.run(cmd + ['--bg-set', 'syn_asymm=2.0'], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and '--bg-set' in proc.stderr
