@@ -68,6 +68,7 @@ class Run:
     folder: str
     sim: dict = None
     bg: dict = None
+    error: str = ''
 
     def describe(self):
         keys = dict(self.sim_set, **self.bg_set)
@@ -137,7 +138,8 @@ def combinations(desc, where):
     return [dict(c, **p) for c in conditions for p in product]
 
 
-def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra_bg=None):
+def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra_bg=None,
+           strict=True):
     """Every run of a sweep, validated, in stable order.
 
     Parameters
@@ -150,6 +152,10 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
         Override the number of seeds / the base seed.
     extra_sim, extra_bg : dict, optional
         Fixed overrides from the command line (``--scale``, ``--nbcpu``, ``--set``).
+    strict : bool
+        Raise if any run is invalid (default). False: keep each run's error
+        in ``Run.error`` (a SLURM array task checks only its own run, so one
+        bad run fails only its task).
 
     Returns
     -------
@@ -185,6 +191,7 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
                 run.sim = fp.read_sim(overrides=run.sim_set)
                 run.bg = fp.read_bg(overrides=run.bg_set)
             except fp.ParamError as err:
+                run.error = str(err)
                 errors.append('run %d (%s): %s' % (run.index, run.describe(), err))
                 runs.append(run)
                 continue
@@ -197,7 +204,7 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
                               'roots' % (folders[run.folder], run.index, run.folder))
             folders[run.folder] = run.index
             runs.append(run)
-    if errors:
+    if errors and strict:
         raise SweepError('%d of %d runs are invalid (nothing was run):\n  %s'
                          % (len(errors), len(runs), '\n  '.join(errors)))
     return runs
@@ -362,19 +369,21 @@ def sbatch_line(args, n_runs):
     for flag, items in (('--set', args.set), ('--bg-set', args.bg_set)):
         for item in items or []:
             opts += [flag, item]
-    return 'sbatch --array=0-%d %s --sweep %s %s' % (
-        n_runs - 1, os.path.join(HERE, 'go.slurm'), args.sweep, ' '.join(opts))
+    sweep = os.path.abspath(args.sweep) if os.path.isfile(args.sweep) else args.sweep
+    return 'sbatch --array=0-%d --export=ALL,BG_HOME=%s %s --sweep %s %s' % (
+        n_runs - 1, HERE, os.path.join(HERE, 'go.slurm'), sweep, ' '.join(opts))
 
 
 def main(argv=None):
     try:
         args, extra_sim, extra_bg = parse_args(argv)
-        runs = expand(args.sweep, args.root, args.seeds, args.base_seed, extra_sim, extra_bg)
+        runs = expand(args.sweep, args.root, args.seeds, args.base_seed, extra_sim, extra_bg,
+                      strict=args.action != 'one')
     except (SweepError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
     root = os.path.abspath(args.root) if args.root else os.path.dirname(
-        os.path.dirname(runs[0].folder))
+        os.path.dirname(next(r.folder for r in runs if r.folder)))
     if args.action == 'count':
         print(len(runs))
     elif args.action == 'status':
@@ -387,6 +396,10 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
         run = runs[args.index]
+        if run.error:
+            print('error: run %d (%s): %s' % (run.index, run.describe(), run.error),
+                  file=sys.stderr)
+            return 2
         st = state(run)
         print('run %d (%s): %s, %s' % (run.index, run.describe(), st, run.folder), flush=True)
         if st in ('finished', 'conflict'):

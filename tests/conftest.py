@@ -69,3 +69,27 @@ def own_runs(tmp_path_factory):
         assert proc.returncode == 0, '%s run failed:\n%s' % (mode, proc.stderr[-3000:])
         out[mode] = str(d)
     return out
+
+
+# A tiny plasticity sweep (4 episodes a run, scale 0.02) for the sweep and
+# SLURM-array tests; {runs} is the section that makes the runs.
+TINY_SWEEP = """\
+# tiny plasticity sweep for the go.slurm array tests (4 episodes a run)
+name = "tiny"
+root = "{toml_root}"
+[fixed]
+plasticity = true
+resting_state = false
+scale = 0.02
+con_ep = 2
+gen_ep = 1
+dis_ep = 1
+probe_T1 = []
+probe_T2 = []
+n_unreinforced = 0
+[fixed_bg]
+overlap_d1d2 = 0.2
+{runs}
+[seeds]
+list = [814]
+"""

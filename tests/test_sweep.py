@@ -8,28 +8,11 @@ import pytest
 
 import run_folder as rf
 import sweep
-from conftest import REPO
+from conftest import REPO, TINY_SWEEP
 
-TINY = '''
-name = "tiny"
-[fixed]
-resting_state = false
-plasticity = true
-scale = 0.02
-con_ep = 2
-gen_ep = 1
-dis_ep = 1
-probe_T1 = []
-probe_T2 = []
-n_unreinforced = 0
-checkpoint_every = 2
-[fixed_bg]
-overlap_d1d2 = 0.2
-[vary]
-syn_asymm = [2.0, 4.0]
-[seeds]
-list = [814, 815]
-'''
+# 2 conditions x 2 seeds; the sweep's own root is never used (--root is given)
+TINY = TINY_SWEEP.format(toml_root='unused_root', runs='[vary]\nsyn_asymm = [2.0, 4.0]').replace(
+    'list = [814]', 'list = [814, 815]')
 
 
 def _sweep_cmd(*args):
@@ -113,7 +96,7 @@ def test_failed_run_is_reported_and_others_go_on(tmp_path):
     desc = tmp_path / 'tiny.toml'
     desc.write_text(TINY.replace('syn_asymm = [2.0, 4.0]', 'syn_asymm = [2.0]')
                     .replace('list = [814, 815]', 'list = [814]')
-                    .replace('checkpoint_every = 2', 'checkpoint_every = 2\npl_warmup = 1050.0'))
+                    .replace('n_unreinforced = 0', 'n_unreinforced = 0\npl_warmup = 1050.0'))
     proc = _sweep_cmd('run', str(desc), '--root', str(tmp_path / 'root'))
     assert proc.returncode == 1
     assert 'FAILED run 0' in proc.stdout and 'vt_deliver_interval' in proc.stdout
