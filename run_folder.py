@@ -414,7 +414,10 @@ class RunFolder:
     def rates(self, pop):
         """Per-episode rates (Hz): array (episodes, channels) from ``<pop>_fr.txt``."""
         if pop not in self._rates:
-            self._rates[pop] = np.loadtxt(self.file(pop + '_fr.txt'), ndmin=2)
+            path = self.file(pop + '_fr.txt')
+            rows = [ln for ln in open(path) if ln.strip() and not ln.startswith('#')]
+            self._rates[pop] = (np.loadtxt(rows, ndmin=2) if rows else
+                                np.zeros((0, self.bg.get('n_report_channels', 5))))
         return self._rates[pop]
 
     @property

@@ -177,3 +177,13 @@ def test_resume_refuses_overrides_that_change_the_science(own_runs):
     proc = subprocess.run(cmd + ['--bg-set', 'syn_asymm=2.0'], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and '--bg-set' in proc.stderr
+
+
+def test_reader_of_a_run_without_episodes_yet(tmp_path):
+    """A run folder whose rate file has only been created reads as 0 episodes."""
+    d = tmp_path / 'run4_k_4_l_02_m_1' / 'log0'
+    d.mkdir(parents=True)
+    (d / 'GPi_fr.txt').write_text('')
+    run = rf.RunFolder(str(d))
+    assert run.n_episodes == 0 and run.rates('GPi').shape == (0, 5)
+    assert run.window_mean('GPi', 0, 10) is None
