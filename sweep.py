@@ -268,7 +268,11 @@ def last_error(path, n=3):
     return ' | '.join(lines[-n:])
 
 
-def run_all(runs, root, jobs, progress=print):
+def _say(line):
+    print(line, flush=True)
+
+
+def run_all(runs, root, jobs, progress=_say):
     """Run every run that is not finished, at most ``jobs`` at a time.
 
     Returns
@@ -285,7 +289,7 @@ def run_all(runs, root, jobs, progress=print):
             progress('conflict: %s holds a run with another seed or mode; left alone' % r.folder)
     os.makedirs(os.path.join(root, 'sweep_logs'), exist_ok=True)
     running, codes, durations, t0 = {}, {}, [], time.time()
-    pending = list(todo)
+    pending, changed = list(todo), False
     while pending or running:
         while pending and len(running) < jobs:
             r = pending.pop(0)
@@ -293,6 +297,10 @@ def run_all(runs, root, jobs, progress=print):
             out = open(output_path(r, root), 'a')
             running[r.index] = (r, subprocess.Popen(command(r), stdout=out,
                                                     stderr=subprocess.STDOUT), out, time.time())
+        if changed:                     # after refilling, so the counts are current
+            progress(status_line(codes, durations, len(running), len(pending), jobs,
+                                 skipped['finished'], time.time() - t0))
+            changed = False
         time.sleep(0.5)
         for idx in list(running):
             r, proc, out, started = running[idx]
@@ -302,17 +310,24 @@ def run_all(runs, root, jobs, progress=print):
             del running[idx]
             codes[idx] = proc.returncode
             durations.append(time.time() - started)
+            changed = True
             if proc.returncode:
                 progress('FAILED run %d (%s), exit %d: %s' % (
                     idx, r.describe(), proc.returncode, last_error(output_path(r, root))))
-            n_failed = sum(1 for c in codes.values() if c)
-            mean = sum(durations) / len(durations)
-            eta = mean * (len(pending) + len(running)) / max(1, min(jobs, len(pending) +
-                                                                  len(running)))
-            progress('done %d | running %d | failed %d | pending %d | %.0f s so far, ETA %.0f s'
-                     % (len(codes) - n_failed + skipped['finished'], len(running), n_failed,
-                        len(pending), time.time() - t0, eta))
+    if changed:
+        progress(status_line(codes, durations, 0, 0, jobs, skipped['finished'], time.time() - t0))
     return codes
+
+
+def status_line(codes, durations, n_running, n_pending, jobs, n_finished_before, elapsed):
+    """'done | running | failed | pending | elapsed, ETA' (ETA from the mean run time)."""
+    n_failed = sum(1 for c in codes.values() if c)
+    mean = sum(durations) / len(durations) if durations else 0.0
+    left = n_pending + n_running
+    eta = mean * left / max(1, min(jobs, left)) if left else 0.0
+    return ('done %d | running %d | failed %d | pending %d | %.0f s so far, ETA %.0f s'
+            % (len(codes) - n_failed + n_finished_before, n_running, n_failed, n_pending,
+               elapsed, eta))
 
 
 def status_table(runs):
