@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+import run_folder as rf
 from conftest import REPO, TINY_SWEEP, load_json
 from slurm_cluster import slurm_cluster  # noqa: F401  (session fixture)
 
@@ -180,6 +181,10 @@ def test_array_runs_every_task(finished_sweep):
         assert meta['status'] == 'finished', run
         assert meta['simParams']['nbcpu'] == 1, run
     assert not (folder / 'toml_root').exists()       # --root overrides the file's root
+    found = rf.find_runs([str(root)])                  # readable by the run-folder reader
+    assert sorted(found) == ['run4_k_2_l_02_m_1', 'run4_k_4_l_02_m_1']
+    assert all(r.status == 'finished' and r.n_episodes == r.n_total for v in found.values()
+               for r in v)
 
 
 def test_array_resubmitted_runs_nothing_new(slurm_cluster, finished_sweep):
