@@ -4,6 +4,7 @@ Nothing here imports NEST: every check runs before any network is built.
 Each error names the file, the key, the bad value and what is allowed.
 """
 import copy
+import difflib
 import math
 import os
 
@@ -187,8 +188,14 @@ def _load(path, varname):
     """Execute a parameter file and return a deep copy of its dict ``varname``."""
     if not os.path.isfile(path):
         raise ParamError('%s: parameter file not found' % path)
-    with open(path) as fh:
-        source = fh.read()
+    try:
+        with open(path, encoding='utf-8') as fh:
+            source = fh.read()
+    except UnicodeDecodeError as err:
+        raise ParamError('%s: not UTF-8 text (byte %d): save the parameter file as UTF-8'
+                         % (path, err.start)) from None
+    except OSError as err:
+        raise ParamError('%s: cannot be read: %s' % (path, err.strerror)) from None
     namespace = {}
     try:
         exec(compile(source, path, 'exec'), namespace)
@@ -206,19 +213,84 @@ def _load(path, varname):
     return copy.deepcopy(value)
 
 
-def validate(params, schema, path):
-    """Check ``params`` against ``schema``; raise ParamError on the first problem."""
+OTHER_FILE = {'sim': ('bgParams.py', '--bg-set'), 'bg': ('simParams.py', '--set')}
+
+
+def _unknown_key_hint(key, schema):
+    """' (did you mean ...?)' or the hint that the key belongs to the other file."""
+    if schema is SIM_SCHEMA and key in BG_SCHEMA:
+        return " (a key of bgParams.py: use --bg-set)"
+    if schema is BG_SCHEMA and key in SIM_SCHEMA:
+        return " (a key of simParams.py: use --set)"
+    near = difflib.get_close_matches(key, list(schema), n=1)
+    return " (did you mean %r?)" % near[0] if near else ''
+
+
+def validate(params, schema, path, overridden=(), override_label='--set'):
+    """Check ``params`` against ``schema``; raise ParamError on the first problem.
+
+    Parameters
+    ----------
+    params, schema : dict
+    path : str
+        Where the values come from (a file), named in the message.
+    overridden : collection of str
+        Keys whose value came from the command line: their errors name
+        ``override_label`` instead of ``path``.
+    """
+    def origin(key):
+        return override_label if key in overridden else path
+
     missing = [k for k in schema if k not in params]
     if missing:
         raise ParamError('%s: missing key(s) %s' % (path, ', '.join(repr(k) for k in missing)))
-    unknown = [k for k in params if k not in schema]
-    if unknown:
-        raise ParamError('%s: unknown key(s) %s (allowed: the keys documented in the file)'
-                         % (path, ', '.join(repr(k) for k in unknown)))
+    for key in params:
+        if key not in schema:
+            raise ParamError('%s: unknown key %r%s; allowed: the keys documented in the file'
+                             % (origin(key), key, _unknown_key_hint(key, schema)))
     for key, (check, allowed) in schema.items():
         if not check(params[key]):
             raise ParamError('%s: key %r has bad value %r; allowed: %s'
-                             % (path, key, params[key], allowed))
+                             % (origin(key), key, params[key], allowed))
+
+
+# every time parameter must lie on the dt grid (NEST refuses or rounds otherwise)
+TIME_KEYS = ('simDuration', 'initial_ignore', 'record_start', 'as_warmup', 'as_stim_duration',
+             'as_break_duration', 'stim_delay', 'pl_warmup', 'stim_duration', 'break_duration',
+             'burst_duration', 'dip_duration', 'post_duration', 'at_window')
+
+
+def on_grid(t, dt):
+    """Whether time ``t`` (ms) is a whole number of steps ``dt`` (ms)."""
+    return abs(t / dt - round(t / dt)) < 1e-9 * max(1.0, abs(t / dt))
+
+
+def _fail(path, key, value, allowed):
+    raise ParamError('%s: key %r has bad value %r; allowed: %s' % (path, key, value, allowed))
+
+
+def _check_protocol(sim, path):
+    """Consistency of the task protocols (only for the mode switched on)."""
+    if sim['action_selection'] and sim['as_warmup'] < sim['record_start']:
+        _fail(path, 'as_warmup', sim['as_warmup'], 'at least record_start (%g ms), else the '
+              'first episodes fall before the recorders start' % sim['record_start'])
+    if not sim['plasticity']:
+        return
+    if sim['pl_warmup'] < sim['record_start']:
+        _fail(path, 'pl_warmup', sim['pl_warmup'], 'at least record_start (%g ms), else episode '
+              "0's rates are zero and its reward decision wrong" % sim['record_start'])
+    if sim['Istrong'] < sim['Iweak']:
+        _fail(path, 'Istrong', sim['Istrong'], 'at least Iweak (%g): the strong stimulus must '
+              'not be weaker than the weak one, else channels 1 and 2 swap roles in the '
+              'protocol' % sim['Iweak'])
+    both = sorted(set(sim['probe_T1']) & set(sim['probe_T2']))
+    if both:
+        _fail(path, 'probe_T2', sim['probe_T2'], 'offsets not also in probe_T1 %r (both at %r)'
+              % (sim['probe_T1'], both))
+    n_total = sim['con_ep'] + sim['gen_ep'] + sim['dis_ep']
+    if sim['n_unreinforced'] > n_total:
+        _fail(path, 'n_unreinforced', sim['n_unreinforced'], 'at most the number of episodes '
+              'con_ep + gen_ep + dis_ep (%d)' % n_total)
 
 
 def _check_sim_consistency(sim, path):
@@ -230,6 +302,11 @@ def _check_sim_consistency(sim, path):
         raise ParamError('%s: key %r has bad value %r; allowed: less than simDuration + '
                          'initial_ignore (%g ms)' % (path, 'record_start', sim['record_start'],
                                                      sim['simDuration'] + sim['initial_ignore']))
+    for key in TIME_KEYS:
+        if not on_grid(sim[key], sim['dt']):
+            _fail(path, key, sim[key], 'a multiple of dt (%g ms), the simulation step'
+                  % sim['dt'])
+    _check_protocol(sim, path)
     n_gen = sim['gen_ep']
     for key in ('probe_T1', 'probe_T2'):
         bad = [p for p in sim[key] if not 1 <= p <= n_gen]
@@ -248,14 +325,34 @@ def _check_bg_consistency(bg, path):
                          % (path, 'nbMSN', bg['nbMSN']))
 
 
-def _read(path, default_name, varname, schema, check, overrides):
+def _read(path, default_name, varname, schema, check, overrides, label):
     """Load, override, validate and cross-check one parameter file."""
     path = path or os.path.join(HERE, default_name)
     params = _load(path, varname)
     params.update(overrides or {})
-    validate(params, schema, path)
-    check(params, path)
+    validate(params, schema, path, overridden=set(overrides or ()), override_label=label)
+    check(params, path if not overrides else '%s (with %s)' % (path, label))
     return params
+
+
+def check_combination(sim, bg):
+    """Checks that need both parameter sets (before NEST is imported).
+
+    Raises
+    ------
+    ParamError
+        plasticity without plastic synapses; a transmission delay off the dt grid.
+    """
+    if sim['plasticity'] and not bg['plastic_syn']:
+        raise ParamError("bgParams: key 'plastic_syn' has bad value False; allowed: True when "
+                         "the plasticity mode is on (the protocol needs the dopamine-STDP "
+                         "synapses)")
+    delays = dict(bg['tau'], input_delay=bg['input_delay'])
+    for key, d in delays.items():
+        if not on_grid(d, sim['dt']):
+            raise ParamError("bgParams: delay %r = %g ms is not a multiple of dt = %g ms "
+                             "(simParams); allowed: delays and dt on one grid"
+                             % (key, d, sim['dt']))
 
 
 def read_sim(path=None, overrides=None):
@@ -273,7 +370,8 @@ def read_sim(path=None, overrides=None):
     dict
         The validated ``simParams`` dict (a copy), plus the key ``'mode'``.
     """
-    sim = _read(path, 'simParams.py', 'simParams', SIM_SCHEMA, _check_sim_consistency, overrides)
+    sim = _read(path, 'simParams.py', 'simParams', SIM_SCHEMA, _check_sim_consistency, overrides,
+                '--set')
     sim['mode'] = next(m for m in MODES if sim[m])
     return sim
 
@@ -293,7 +391,8 @@ def read_bg(path=None, overrides=None):
     dict
         The validated ``bgParams`` dict (a copy).
     """
-    return _read(path, 'bgParams.py', 'bgParams', BG_SCHEMA, _check_bg_consistency, overrides)
+    return _read(path, 'bgParams.py', 'bgParams', BG_SCHEMA, _check_bg_consistency, overrides,
+                 '--bg-set')
 
 
 PAPER_PROTOCOL_KEYS = ('con_ep', 'gen_ep', 'dis_ep', 'probe_T1', 'probe_T2', 'n_unreinforced',

@@ -52,7 +52,8 @@ class OutputFile:
     when : str
         'once' (written whole), 'per_episode' (one row appended per episode:
         truncated to the checkpoint on resume), 'append' (lines appended,
-        e.g. a log) or 'spikes' (``sender time_ms`` rows appended as recorded).
+        e.g. a log), 'spikes' (``sender time_ms`` rows appended as recorded;
+        truncated to the checkpoint's time on resume) or 'lock'.
     columns : str
         What the file holds, with units.
     header : str
@@ -118,6 +119,8 @@ OUTPUTS = (
                header='episode, then per channel 0..n_report_channels-1: D1 AMPA, D1 NMDA, '
                       'D2 AMPA, D2 NMDA mean weight (pA)'),
     OutputFile('plot_labels.txt', ('plasticity',), 'once', 'Lambda,<lambda> kappa,<kappa> Mod,<eta>'),
+    OutputFile('run.lock', MODES, 'lock',
+               'PID of the live run holding the folder (flock; removed at exit)'),
     OutputFile('checkpoint.npz', ('plasticity',), 'once',
                'resumable state: next_episode, eta_done, weight/c/n of every plastic synapse'),
     OutputFile('{rec}_spikes.dat', MODES, 'spikes', 'sender (node id), time_ms',

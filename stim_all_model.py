@@ -15,6 +15,7 @@ import ast
 import json
 import os
 import platform
+import signal
 import sys
 import time
 
@@ -22,6 +23,7 @@ import numpy as np
 
 import fetch_params as fp
 import protocol
+import run_control as rc
 import run_folder as rf
 from protocol import episode_length_ms, episode_plan, reward_decision, stimulus_levels
 
@@ -50,7 +52,8 @@ class RunLog:
     def clean(self):
         """Remove the files of an earlier run that the contract lists (nothing else)."""
         for name in os.listdir(self.dir):
-            if name in self.known and os.path.isfile(os.path.join(self.dir, name)):
+            if (name in self.known and name != rc.LOCK_NAME and
+                    os.path.isfile(os.path.join(self.dir, name))):
                 os.remove(os.path.join(self.dir, name))
 
     def start(self, name):
@@ -146,7 +149,7 @@ def resting_rates(net, sim, t_stop):
     return rates, events, sizes
 
 
-def run_resting_state(net, sim, bg, run_log, progress):
+def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
     """Simulate, then write mean_fr.json, At.json, performance.txt and spikes."""
     import nest
     import nest_routine as nr
@@ -219,9 +222,14 @@ class EpisodeRates:
     not grow with the run; spikes are appended to files when asked.
     """
 
-    def __init__(self, net, names, run_log, save_spikes, stimulus=None):
+    def __init__(self, net, names, run_log, save_spikes, stimulus=None, time_offset=0.0,
+                 t_min=0.0):
+        """``time_offset`` (ms) is added to spike times written to files and spikes
+        before ``t_min`` (ms, NEST time) are not written: a resumed run writes on
+        the original run's time axis and leaves out its fresh warm-up."""
         self.net, self.names, self.log, self.save = net, names, run_log, save_spikes
         self.stimulus = stimulus
+        self.time_offset, self.t_min = time_offset, t_min
         self.members = {n: net.channels(n) for n in names}
         self.sizes = population_sizes(net, names)
         self.n_spikes = 0                   # spikes read so far (all recorders)
@@ -237,7 +245,8 @@ class EpisodeRates:
         self.n_spikes += sum(len(s) for s, _ in events.values())
         if self.save:
             for name, (s, t) in events.items():
-                self.log.append_spikes(name, s, t)
+                keep = t >= self.t_min
+                self.log.append_spikes(name, s[keep], t[keep] + self.time_offset)
         return with_msn(events)
 
     def collect(self, t_start, t_stop, n_channels):
@@ -300,7 +309,7 @@ def dump_connections(run_log, net, stimulus, n_channels):
 # --------------------------------------------------------------------------
 # action_selection (MODEL_SPEC 6.2)
 # --------------------------------------------------------------------------
-def run_action_selection(net, sim, bg, run_log, progress):
+def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
     """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
     import nest
     n_rep = bg['n_report_channels']
@@ -324,6 +333,7 @@ def run_action_selection(net, sim, bg, run_log, progress):
         out = rates.collect(start, stop, n_rep)
         for name in rf.AS_RATE_POPS:
             run_log.append_row(name + '_fr.txt', out[name])
+        stop_flag.check(e + 1)
         elapsed = time.time() - t0
         progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %.0f s, ETA %.0f s'
                  % (e + 1, n * n, sim['as_rate_step'] * i, sim['as_rate_step'] * j,
@@ -340,25 +350,43 @@ DO_TESTS_VALUES = ('F', 'T1', 'T2')
 
 
 class DoTests:
-    """Reader of ``do_tests.txt`` (last line, stripped); never crashes a run."""
+    """Reader of ``do_tests.txt`` (last line, stripped); never crashes a run.
+
+    Any read problem (missing, a folder, not UTF-8, unreadable) or a value
+    other than F, T1, T2 gives one warning (the value shortened) and 'F'.
+    Only the last 4 kB are read, whatever the file's size.
+    """
+    TAIL_BYTES = 4096
 
     def __init__(self, path, progress):
         self.path, self.progress, self.warned = path, progress, set()
 
+    def _warn(self, key, text):
+        if key not in self.warned:
+            self.warned.add(key)
+            self.progress('warning: %s %s; allowed: F, T1 or T2; treating it as F'
+                          % (self.path, text))
+
     def read(self):
-        if not os.path.exists(self.path):
-            if 'missing' not in self.warned:
-                self.warned.add('missing')
-                self.progress('warning: %s not found; treating it as F' % self.path)
+        try:
+            with open(self.path, 'rb') as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - self.TAIL_BYTES))
+                text = fh.read().decode('utf-8')
+        except FileNotFoundError:
+            self._warn('missing', 'not found')
             return 'F'
-        with open(self.path) as fh:
-            lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+        except UnicodeDecodeError:
+            self._warn('encoding', 'is not UTF-8 text')
+            return 'F'
+        except OSError as err:
+            self._warn('os', 'cannot be read (%s)' % (err.strerror or type(err).__name__))
+            return 'F'
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         value = lines[-1] if lines else ''
         if value not in DO_TESTS_VALUES:
-            if value not in self.warned:
-                self.warned.add(value)
-                self.progress('warning: %s holds %r; allowed: F, T1 or T2; treating it as F'
-                              % (self.path, value))
+            shown = value if len(value) <= 40 else value[:40] + '... (%d characters)' % len(value)
+            self._warn(value[:200], 'holds %r' % shown)
             return 'F'
         return value
 
@@ -489,22 +517,29 @@ def check_readout_times(sim, min_delay_ms):
                 % (interval, name, t, period, min_delay_ms, ep_len))
 
 
-def run_plasticity(net, sim, bg, run_log, progress, resume=None):
-    """The 230-episode conditioning / generalisation / discrimination protocol."""
+def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None):
+    """The 230-episode conditioning / generalisation / discrimination protocol.
+
+    After SIGINT/SIGTERM (``stop_flag``) the run ends at the end of the episode in
+    progress with a checkpoint, raising ``run_control.Interrupted``.
+    """
     import nest
     n_rep = bg['n_report_channels']
     stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py,
                     sim['stim_delay'])
-    rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'])
+    ep_len = episode_length_ms(sim)
+    first_e = resume['next_episode'] if resume is not None else 0
+    rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'],
+                         time_offset=ep_len * first_e, t_min=sim['pl_warmup'] if first_e else 0.0)
+    check = {'msd': sim['msd'], 'params_digest': rc.params_digest(sim, bg)}
     state = PlasticState(net, n_rep, sim['weights_readout_msn'], bg['plastic_projections'])
     windows = protocol.stdp_windows(sim)
     do_tests = DoTests(os.path.join(run_log.dir, 'do_tests.txt'), progress)
-    ep_len = episode_length_ms(sim)
     n_total = protocol.n_episodes(sim)
-    first_e, eta_done = 0, False
+    eta_done = False
     t0 = time.time()
     if resume is not None:
-        first_e, eta_done = resume['next_episode'], resume['eta_done']
+        eta_done = resume['eta_done']
         state.restore(resume)
         if eta_done:                     # eta sets are fully determined by this flag
             state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
@@ -551,8 +586,9 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
         run_log.append_line('mean_weights.txt', ' '.join(
             [str(e)] + ['%.9g' % w for w in state.mean_weights(n_rep)]))
         every = sim['checkpoint_every']
-        if every and ((e + 1) % every == 0 or e + 1 == n_total):
-            save_checkpoint(run_log, state, e + 1, eta_done)
+        if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or stop_flag.signum:
+            save_checkpoint(run_log, state, e + 1, eta_done, check)
+        stop_flag.check(e + 1)
         elapsed = time.time() - t0
         done = e + 1 - first_e
         progress('ep %3d %s %-2s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
@@ -564,24 +600,16 @@ def run_plasticity(net, sim, bg, run_log, progress, resume=None):
             'first_episode': first_e, 'n_spikes': rates.n_spikes}
 
 
-def save_checkpoint(run_log, state, next_episode, eta_done):
-    """Write the resumable state atomically (checkpoint.npz)."""
+def save_checkpoint(run_log, state, next_episode, eta_done, check):
+    """Write the resumable state atomically (checkpoint.npz).
+
+    ``check`` (msd, params_digest) ties the checkpoint to its run.json, so a
+    resume refuses a checkpoint of other parameters before anything is written.
+    """
     data = state.snapshot()
     tmp = run_log.path('checkpoint.tmp.npz')
-    np.savez(tmp, next_episode=next_episode, eta_done=eta_done, **data)
+    np.savez(tmp, next_episode=next_episode, eta_done=eta_done, **check, **data)
     os.replace(tmp, run_log.path('checkpoint.npz'))
-
-
-def load_checkpoint(log_dir):
-    """Read checkpoint.npz of a run folder into a dict."""
-    path = os.path.join(log_dir, 'checkpoint.npz')
-    if not os.path.exists(path):
-        raise fp.ParamError('--resume %s: no checkpoint.npz in that folder' % log_dir)
-    with np.load(path) as z:
-        data = {k: z[k] for k in z.files}
-    data['next_episode'] = int(data['next_episode'])
-    data['eta_done'] = bool(data['eta_done'])
-    return data
 
 
 MODES = {'resting_state': run_resting_state,
@@ -613,19 +641,14 @@ def parse_args(argv):
     parser.add_argument('--bg-params', default=None, help='BG parameter file')
     parser.add_argument('--resume', metavar='LOGDIR', default=None,
                         help='continue an interrupted plasticity run from its checkpoint')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the run held in the log folder (its files are removed '
+                             'once the new run has passed every check)')
     parser.add_argument('--set', action='append', metavar='KEY=VALUE',
                         help='override a simParams key (repeatable), e.g. --set scale=0.1')
     parser.add_argument('--bg-set', action='append', metavar='KEY=VALUE',
                         help='override a bgParams key (repeatable), e.g. --bg-set syn_asymm=4.0')
     return parser.parse_args(argv)
-
-
-def prepare_log_dir(path):
-    """Create the log folder if needed and check it is writable."""
-    os.makedirs(path, exist_ok=True)
-    if not os.access(path, os.W_OK):
-        raise fp.ParamError('log folder %s is not writable' % path)
-    return path
 
 
 RESUME_KEYS = ('nbcpu',)    # --set keys allowed with --resume: they cannot change the science
@@ -637,10 +660,10 @@ def resume_overrides(args):
     A resumed run takes every parameter from its run.json, so an override
     that would change the model or the protocol is an error, not ignored.
     """
-    if args.bg_set or args.log_dir or args.sim_params or args.bg_params:
-        raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params and --bg-params '
-                            'cannot be combined with --resume (the run continues in its folder '
-                            'with the parameters of its run.json)' % args.resume)
+    if args.bg_set or args.log_dir or args.sim_params or args.bg_params or args.overwrite:
+        raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params, --bg-params and '
+                            '--overwrite cannot be combined with --resume (the run continues in '
+                            'its folder with the parameters of its run.json)' % args.resume)
     sets = parse_overrides(args.set)
     bad = sorted(set(sets) - set(RESUME_KEYS))
     if bad:
@@ -652,79 +675,159 @@ def resume_overrides(args):
     return sets
 
 
-def resume_setup(log_dir, progress=print):
-    """Parameters and checkpoint of an interrupted plasticity run in ``log_dir``.
+def _package_defaults():
+    """The shipped parameter files' dicts (for the format-1 upgrade only)."""
+    return (fp._load(os.path.join(HERE, 'simParams.py'), 'simParams'),
+            fp._load(os.path.join(HERE, 'bgParams.py'), 'bgParams'))
 
-    A run.json of an older format is upgraded by ``run_folder.upgrade_meta``
-    (the rule is in the README) or refused with the missing key named.
+
+def resume_setup(log_dir, progress=print):
+    """Parameters, checkpoint and run.json of an interrupted plasticity run.
+
+    Independent of the current parameter files (except the documented
+    format-1 upgrade). Refuses, before anything is written: a missing,
+    truncated or foreign run.json or checkpoint.npz, a checkpoint of other
+    parameters, a finished run, a run of another mode.
     """
-    meta_path = os.path.join(log_dir, 'run.json')
-    if not os.path.exists(meta_path):
-        raise fp.ParamError('--resume %s: no run.json in that folder' % log_dir)
-    with open(meta_path) as fh:
-        meta = json.load(fh)
+    meta = rc.read_run_json(log_dir)
     try:
-        meta, added = rf.upgrade_meta(meta, fp._load(os.path.join(HERE, 'simParams.py'),
-                                                     'simParams'),
-                                      fp._load(os.path.join(HERE, 'bgParams.py'), 'bgParams'))
+        if meta.get('format_version', 1) == 1:
+            meta, added = rf.upgrade_meta(meta, *_package_defaults())
+            if added:
+                progress('run.json of format 1: added %s from the package defaults (README, '
+                         '*Checkpoints*)' % ', '.join(added))
+        else:
+            meta, _ = rf.upgrade_meta(meta, {}, {})
     except rf.RunFolderError as err:
         raise fp.ParamError('--resume %s: %s' % (log_dir, err)) from None
-    if added:
-        progress('run.json of format 1: added %s from the package defaults (README, '
-                 '*Checkpoints*)' % ', '.join(added))
     sim, bg = meta['simParams'], meta['bgParams']
     sim.pop('mode', None)
+    meta_path = os.path.join(log_dir, 'run.json')
     fp.validate(sim, fp.SIM_SCHEMA, meta_path)
     fp.validate(bg, fp.BG_SCHEMA, meta_path)
     sim['mode'] = next(m for m in fp.MODES if sim[m])
     if sim['mode'] != 'plasticity':
         raise fp.ParamError('--resume %s: the run there is %s; only plasticity runs resume'
                             % (log_dir, sim['mode']))
-    return sim, bg, load_checkpoint(log_dir)
+    checkpoint = rc.read_checkpoint(log_dir)
+    rc.check_resumable(log_dir, meta, sim, bg, checkpoint, protocol.n_episodes(sim))
+    return sim, bg, checkpoint, meta
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    resume = None
+def preflight(net, sim):
+    """NEST-dependent checks, after the build and before anything is written."""
+    import nest
+    if sim['mode'] == 'plasticity':
+        check_readout_times(sim, nest.min_delay)
+    if sim['mode'] in ('action_selection', 'plasticity'):
+        key = 'pl_n_stim' if sim['mode'] == 'plasticity' else 'as_n_stim'
+        n = scaled_subset(sim[key], sim['scale'])
+        for name in ('CSN', 'PTN'):
+            smallest = min(len(m) for m in net.channels(name))
+            if smallest < n:
+                raise fp.ParamError(
+                    "key %r has bad value %r: at scale %g that is %d parrots per channel, but "
+                    "the smallest %s channel has %d; allowed: at most %d at this scale"
+                    % (key, sim[key], sim['scale'], n, name, smallest,
+                       int(smallest / sim['scale'])))
+
+
+def open_run(args, progress):
+    """Parameters, the locked RunLog and the resume data, or ParamError.
+
+    Nothing is written here except the folder itself and its run.lock.
+    """
+    resume = meta = None
+    if args.resume:
+        sim, bg, resume, meta = resume_setup(args.resume, progress)
+        sim.update(resume_overrides(args))
+        log_dir = args.resume
+    else:
+        sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
+        bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
+        fp.check_combination(sim, bg)
+        log_dir = rc.prepare_log_dir(args.log_dir or 'log')
+    lock = rc.RunLock(log_dir).acquire()
     try:
-        if args.resume:
-            sim, bg, resume = resume_setup(args.resume)
-            sim.update(resume_overrides(args))
-            run_log = RunLog(args.resume)
-        else:
-            sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-            bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
-            run_log = RunLog(prepare_log_dir(args.log_dir or 'log'))
-    except fp.ParamError as err:
-        print('error: %s' % err, file=sys.stderr)
-        return 2
+        if resume is None:
+            rc.refuse_occupied(log_dir, args.overwrite)
+    except fp.ParamError:
+        lock.release()
+        raise
+    return sim, bg, resume, meta, RunLog(log_dir), lock
+
+
+def run(sim, bg, resume, meta, run_log, stop, progress):
+    """Build, check, prepare the folder, run the mode; returns the exit code."""
     import ini_all
     import nest_routine as nr
-
-    def progress(line):
-        print(line, flush=True)
-
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
     try:
         net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
-        if sim['mode'] == 'plasticity':
-            import nest
-            check_readout_times(sim, nest.min_delay)
+        preflight(net, sim)
+        stop.check()
     except (ini_all.ScaleError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
+    except rc.Interrupted as intr:
+        progress('interrupted during the build; nothing was written')
+        return intr.exit_code
+    extra = {'status': 'running'}
     # only now, with every check passed and the network built, touch the folder
     if resume is None:
         run_log.clean()
     else:
-        rf.truncate_per_episode(run_log.dir, 'plasticity', resume['next_episode'])
+        import nest
+        n = resume['next_episode']
+        rf.truncate_per_episode(run_log.dir, 'plasticity', n)
+        rc.truncate_spikes(run_log.dir, 'plasticity',
+                           sim['pl_warmup'] + episode_length_ms(sim) * n)
+        seed = rc.resume_seed(sim['msd'], n)
+        nest.rng_seed = seed                 # fresh noise, not a replay of the first episodes
+        extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed}]
+        progress('resuming at episode %d with NEST seed %d (derived from msd %d and the '
+                 'episode)' % (n, seed, sim['msd']))
     write_network_files(run_log, net, bg)
-    run_log.write_json('run.json', run_metadata(sim, bg, net, {'status': 'running'}))
+    run_log.write_json('run.json', run_metadata(sim, bg, net, extra))
     kwargs = {'resume': resume} if sim['mode'] == 'plasticity' else {}
-    result = MODES[sim['mode']](net, sim, bg, run_log, progress, **kwargs)
-    run_log.write_json('run.json', run_metadata(sim, bg, net, dict(result, status='finished')))
+    try:
+        result = MODES[sim['mode']](net, sim, bg, run_log, progress, stop, **kwargs)
+    except rc.Interrupted as intr:
+        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(
+            extra, status='interrupted', next_episode=intr.next_episode,
+            signal=signal.Signals(intr.signum).name)))
+        how = ('resume with: python3 stim_all_model.py --resume %s' % run_log.dir
+               if sim['mode'] == 'plasticity' else 'only plasticity runs resume; run it again')
+        print('interrupted by %s after %d episodes (rows and checkpoint written); %s'
+              % (signal.Signals(intr.signum).name, intr.next_episode, how), file=sys.stderr)
+        return intr.exit_code
+    except BaseException as err:
+        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(
+            extra, status='failed', error='%s: %s' % (type(err).__name__, err))))
+        raise
+    run_log.write_json('run.json', run_metadata(sim, bg, net, dict(extra, **result,
+                                                                   status='finished')))
     return 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+
+    def progress(line):
+        print(line, flush=True)
+
+    try:
+        sim, bg, resume, meta, run_log, lock = open_run(args, progress)
+    except fp.ParamError as err:
+        print('error: %s' % err, file=sys.stderr)
+        return 2
+    stop = rc.StopFlag().install()
+    try:
+        return run(sim, bg, resume, meta, run_log, stop, progress)
+    finally:
+        stop.uninstall()
+        lock.release()
 
 
 if __name__ == '__main__':

@@ -243,6 +243,8 @@ def command(run):
     if state(run) == 'resumable':
         return script + ['--resume', run.folder]
     cmd = script + ['--log-dir', run.folder]
+    if state(run) == 'incomplete':        # a run that never reached a checkpoint: start again
+        cmd.append('--overwrite')
     for flag, values in (('--set', run.sim_set), ('--bg-set', run.bg_set)):
         for key, value in values.items():
             cmd += [flag, '%s=%r' % (key, value)]

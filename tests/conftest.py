@@ -32,9 +32,11 @@ def reference_dir(log='log1'):
     return path
 
 
-def run_model(log_dir, *overrides, timeout=900):
-    """Run stim_all_model.py with --set overrides; return the CompletedProcess."""
+def run_model(log_dir, *overrides, timeout=900, extra=()):
+    """Run stim_all_model.py with --set overrides (and ``extra`` arguments);
+    return the CompletedProcess."""
     cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--log-dir', str(log_dir)]
+    cmd += list(extra)
     for item in overrides:
         cmd += ['--set', item]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

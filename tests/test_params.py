@@ -94,8 +94,60 @@ def test_missing_key(tmp_path):
 
 
 def test_unknown_key_via_set(tmp_path):
+    """Named as coming from --set, with the nearest key or the other file's option."""
     proc, _ = _run(tmp_path, extra=['--set', 'nbcpus=4'])
-    assert proc.returncode == 2 and "unknown key(s) 'nbcpus'" in proc.stderr
+    assert proc.returncode == 2
+    assert "--set: unknown key 'nbcpus' (did you mean 'nbcpu'?)" in proc.stderr
+    proc, _ = _run(tmp_path, extra=['--set', 'syn_asymm=4.0'])
+    assert "--set: unknown key 'syn_asymm' (a key of bgParams.py: use --bg-set)" in proc.stderr
+    proc, _ = _run(tmp_path, extra=['--bg-set', 'scale=0.1'])
+    assert "--bg-set: unknown key 'scale' (a key of simParams.py: use --set)" in proc.stderr
+    proc, _ = _run(tmp_path, extra=['--set', 'dc=-1.0'])
+    assert "--set: key 'dc' has bad value -1.0" in proc.stderr
+
+
+PL_ON = ['--set', 'resting_state=False', '--set', 'plasticity=True']
+PROTOCOL_CASES = [
+    ('dt off the grid of record_start', ['--set', 'dt=0.3'], "'record_start'",
+     'a multiple of dt (0.3 ms)'),
+    ('simDuration off the grid', ['--set', 'simDuration=3000.05'], "'simDuration'",
+     'a multiple of dt'),
+    ('warm-up before recording', PL_ON + ['--set', 'pl_warmup=500.0'], "'pl_warmup'",
+     'at least record_start'),
+    ('strong weaker than weak', PL_ON + ['--set', 'Istrong=2'], "'Istrong'",
+     'at least Iweak (6)'),
+    ('overlapping probes', PL_ON + ['--set', 'probe_T2=[5, 20]'], "'probe_T2'",
+     'not also in probe_T1 [5, 15] (both at [5])'),
+    ('unreinforced beyond the run', PL_ON + ['--set', 'n_unreinforced=300'], "'n_unreinforced'",
+     'at most the number of episodes'),
+    ('plasticity without plastic synapses', PL_ON + ['--bg-set', 'plastic_syn=False'],
+     "'plastic_syn'", 'True when the plasticity mode is on'),
+    ('delay off the dt grid', ['--set', 'dt=0.4', '--set', 'record_start=1200.0',
+                               '--set', 'simDuration=3200.0', '--set', 'at_window=1.2',
+                               '--set', 'stim_delay=2.0'], 'delay', 'not a multiple of dt'),
+]
+
+
+@pytest.mark.parametrize('label, extra, key, allowed', PROTOCOL_CASES,
+                         ids=[c[0] for c in PROTOCOL_CASES])
+def test_protocol_consistency_before_the_build(tmp_path, label, extra, key, allowed):
+    """Refused with exit 2, key and what is allowed, before NEST is imported."""
+    proc, seconds = _run(tmp_path, extra=extra)
+    assert proc.returncode == 2, proc.stdout[-500:]
+    assert key in proc.stderr and allowed in proc.stderr, proc.stderr
+    assert 'N E S T' not in proc.stdout + proc.stderr and seconds < 20
+    assert not (tmp_path / 'log').exists() or not os.listdir(tmp_path / 'log')
+
+
+def test_parameter_file_not_utf8(tmp_path):
+    text = open(os.path.join(REPO, 'simParams.py'), encoding='utf-8').read()
+    (tmp_path / 'sim.py').write_bytes(text.replace('# master seed', '# Ma\xdftre seed')
+                                      .encode('latin-1', errors='replace'))
+    proc = subprocess.run([sys.executable, os.path.join(REPO, 'stim_all_model.py'),
+                           '--sim-params', str(tmp_path / 'sim.py'), '--log-dir',
+                           str(tmp_path / 'log')], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and 'not UTF-8 text' in proc.stderr and 'Traceback' not in \
+        proc.stderr, proc.stderr
 
 
 def test_defaults_are_valid_and_the_papers():

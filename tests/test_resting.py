@@ -63,12 +63,15 @@ def test_deliver_interval_gives_bit_identical_spikes(runs):
 
 
 def test_fresh_run_starts_clean(runs, tmp_path):
-    """A new run in a used folder does not append onto the old files."""
+    """A new run in a used folder is refused; with --overwrite it does not
+    append onto the old files."""
     d = runs['a']
     before = (d / 'performance.txt').read_text().splitlines()
     (d / 'GPi_fr.txt').write_text('stale\n')
     (d / 'do_tests.txt').write_text('F\n')
     proc = run_model(d, *COMMON)
+    assert proc.returncode == 2 and '--overwrite' in proc.stderr and '--resume' in proc.stderr
+    proc = run_model(d, *COMMON, extra=['--overwrite'])
     assert proc.returncode == 0
     assert len((d / 'performance.txt').read_text().splitlines()) == len(before) == 1
     assert not (d / 'GPi_fr.txt').exists() and (d / 'do_tests.txt').exists()

@@ -84,7 +84,7 @@ def test_fresh_run_leaves_no_stale_file_of_ours(own_runs, tmp_path):
     user_files = ('notes_spikes.dat', 'my_to_MSN_d1.txt', 'do_tests.txt', 'GPi_fr.txt.bak')
     for name in user_files:
         (d / name).write_text('mine\n')
-    proc = run_model(d, 'scale=0.02', 'nbcpu=2', 'simDuration=1200.0')
+    proc = run_model(d, 'scale=0.02', 'nbcpu=2', 'simDuration=1200.0', extra=['--overwrite'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     resting = set(rf.files_of('resting_state'))
     for name in os.listdir(d):
@@ -160,7 +160,7 @@ def test_a_run_that_fails_its_checks_keeps_the_old_results(own_runs, tmp_path):
     d = tmp_path / 'log'
     shutil.copytree(own_runs['resting_state'], d)
     before = {n: (d / n).read_bytes() for n in os.listdir(d)}
-    proc = run_model(d, 'scale=0.001', 'nbcpu=1')
+    proc = run_model(d, 'scale=0.001', 'nbcpu=1', extra=['--overwrite'])
     assert proc.returncode == 2 and "'scale'" in proc.stderr, proc.stderr[-2000:]
     assert {n: (d / n).read_bytes() for n in os.listdir(d)} == before
 

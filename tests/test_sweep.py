@@ -60,7 +60,7 @@ def test_state_of_interrupted_and_foreign_runs(tmp_path):
     with open(os.path.join(run.folder, 'run.json'), 'w') as fh:
         json.dump(meta, fh)
     assert sweep.state(run) == 'incomplete'          # no checkpoint: restarted
-    assert '--log-dir' in sweep.command(run)
+    assert '--log-dir' in sweep.command(run) and '--overwrite' in sweep.command(run)
     open(os.path.join(run.folder, 'checkpoint.npz'), 'w').close()
     assert sweep.state(run) == 'resumable'
     assert sweep.command(run)[-2:] == ['--resume', run.folder]

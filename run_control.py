@@ -1,0 +1,249 @@
+"""Keeping a run safe: folder checks, the folder lock, interruption, resume checks.
+
+Nothing here imports NEST. Every function that can refuse raises
+``fetch_params.ParamError`` with a message naming the folder or file, what
+is wrong and what to do, so ``stim_all_model.main`` exits 2 before anything
+is written.
+"""
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import zipfile
+
+import numpy as np
+
+import fetch_params as fp
+import run_folder as rf
+
+LOCK_NAME = 'run.lock'
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}     # shell convention: 128 + signal
+CHECKPOINT_KEYS = ('next_episode', 'eta_done')
+
+
+# --------------------------------------------------------------------------
+# The log folder
+# --------------------------------------------------------------------------
+def prepare_log_dir(path):
+    """Create the log folder if needed and check it is a writable folder."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise fp.ParamError('log folder %s is a file, not a folder; choose another --log-dir'
+                            % path)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as err:
+        raise fp.ParamError('log folder %s cannot be created: %s' % (path, err.strerror)) from None
+    if not os.access(path, os.W_OK):
+        raise fp.ParamError('log folder %s is not writable' % path)
+    return path
+
+
+def describe_run(path):
+    """A short description of the run held in ``path`` (run.json, checkpoint), or ''."""
+    parts = []
+    meta_path = os.path.join(path, 'run.json')
+    if os.path.exists(meta_path):
+        try:
+            with open(meta_path, encoding='utf-8') as fh:
+                meta = json.load(fh)
+            parts.append('run.json: %s run, msd %s, status %s' % (
+                meta.get('mode', '?'), meta.get('msd', '?'), meta.get('status', '?')))
+        except (OSError, ValueError):
+            parts.append('run.json (unreadable)')
+    if os.path.exists(os.path.join(path, 'checkpoint.npz')):
+        parts.append('checkpoint.npz')
+    return ', '.join(parts)
+
+
+def refuse_occupied(path, overwrite):
+    """Refuse a folder that holds another run unless ``overwrite`` is set."""
+    held = describe_run(path)
+    if held and not overwrite:
+        raise fp.ParamError(
+            'log folder %s holds a run (%s); continue it with --resume %s, write to another '
+            '--log-dir, or replace it with --overwrite' % (path, held, path))
+
+
+class RunLock:
+    """An exclusive lock on a run folder (``run.lock`` with the owner's PID).
+
+    Held through ``fcntl.flock`` on an open file: the kernel releases it when
+    the process ends, also after ``kill -9``, so a stale ``run.lock`` never
+    blocks a folder.
+    """
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, LOCK_NAME)
+        self.fh = None
+
+    def acquire(self):
+        """Take the lock or raise ParamError naming the live run's PID."""
+        fh = open(self.path, 'a+')
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            fh.seek(0)
+            pid = fh.read().strip() or '?'
+            fh.close()
+            raise fp.ParamError('log folder %s is in use by a live run (PID %s); wait for it, '
+                                'stop it, or choose another --log-dir'
+                                % (os.path.dirname(self.path), pid)) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write('%d\n' % os.getpid())
+        fh.flush()
+        self.fh = fh
+        return self
+
+    def release(self):
+        """Drop the lock and remove run.lock."""
+        if self.fh is not None:
+            try:
+                os.remove(self.path)
+            except OSError:
+                pass
+            self.fh.close()
+            self.fh = None
+
+
+# --------------------------------------------------------------------------
+# Interruption (SIGINT, SIGTERM)
+# --------------------------------------------------------------------------
+class Interrupted(Exception):
+    """The run stopped at a safe point after SIGINT/SIGTERM."""
+
+    def __init__(self, signum, next_episode=None):
+        super().__init__(signum)
+        self.signum, self.next_episode = signum, next_episode
+
+    @property
+    def exit_code(self):
+        return EXIT_SIGNAL.get(self.signum, 1)
+
+
+class StopFlag:
+    """Records SIGINT/SIGTERM; the protocol checks it at safe points.
+
+    NEST finishes the ``Simulate`` call in progress (measured here: a Python
+    handler runs when the call returns), so a safe point is the end of an
+    episode, after its rows are written.
+    """
+
+    def __init__(self):
+        self.signum = None
+        self.previous = {}
+
+    def install(self):
+        for sig in EXIT_SIGNAL:
+            self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.signum = signum
+
+    def check(self, next_episode=None):
+        """Raise :class:`Interrupted` if a signal arrived."""
+        if self.signum is not None:
+            raise Interrupted(self.signum, next_episode)
+
+    def uninstall(self):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+# --------------------------------------------------------------------------
+# Resume: run.json, checkpoint and the seed of the continued run
+# --------------------------------------------------------------------------
+def params_digest(sim, bg):
+    """SHA-256 of the parameters that define a run (threads and mode flag excluded)."""
+    sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode')}
+    text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_run_json(log_dir):
+    """run.json of a folder, with a clear error if it is missing, truncated or foreign."""
+    path = os.path.join(log_dir, 'run.json')
+    if not os.path.exists(path):
+        raise fp.ParamError('--resume %s: no run.json in that folder' % log_dir)
+    try:
+        with open(path, encoding='utf-8') as fh:
+            meta = json.load(fh)
+    except (ValueError, OSError) as err:
+        raise fp.ParamError('--resume %s: run.json cannot be read (%s); it is truncated or not '
+                            'written by this package' % (log_dir, str(err)[:120])) from None
+    if not isinstance(meta, dict):
+        raise fp.ParamError('--resume %s: run.json is not a run description' % log_dir)
+    for key in ('mode', 'msd', 'simParams', 'bgParams'):
+        if key not in meta:
+            raise fp.ParamError('--resume %s: run.json lacks the key %r; it was not written by '
+                                'this package' % (log_dir, key))
+    return meta
+
+
+def read_checkpoint(log_dir):
+    """checkpoint.npz of a folder as a dict, or a clear error (missing, truncated, foreign)."""
+    path = os.path.join(log_dir, 'checkpoint.npz')
+    if not os.path.exists(path):
+        raise fp.ParamError('--resume %s: no checkpoint.npz in that folder (the run stopped '
+                            'before its first checkpoint; start it again)' % log_dir)
+    try:
+        with np.load(path) as z:
+            data = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise fp.ParamError('--resume %s: checkpoint.npz cannot be read (%s); it is truncated '
+                            'or not written by this package' % (log_dir, str(err)[:120])) from None
+    missing = [k for k in CHECKPOINT_KEYS if k not in data]
+    if missing:
+        raise fp.ParamError('--resume %s: checkpoint.npz lacks %s; it was not written by this '
+                            'package' % (log_dir, ', '.join(missing)))
+    data['next_episode'] = int(data['next_episode'])
+    data['eta_done'] = bool(data['eta_done'])
+    return data
+
+
+def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
+    """Refuse a checkpoint that does not belong to run.json, or a finished run."""
+    digest = str(checkpoint.get('params_digest', ''))
+    if digest and digest != params_digest(sim, bg):
+        raise fp.ParamError('--resume %s: checkpoint.npz was written with other parameters than '
+                            "this folder's run.json (was run.json edited, or the checkpoint "
+                            'copied from another run?); nothing was changed' % log_dir)
+    if 'msd' in checkpoint and int(checkpoint['msd']) != int(meta['msd']):
+        raise fp.ParamError('--resume %s: checkpoint.npz is of msd %d, run.json of msd %d; '
+                            'nothing was changed' % (log_dir, int(checkpoint['msd']), meta['msd']))
+    if meta.get('status') == 'finished' or checkpoint['next_episode'] >= n_total:
+        raise fp.ParamError('--resume %s: the run is finished (%d of %d episodes); nothing to do'
+                            % (log_dir, checkpoint['next_episode'], n_total))
+
+
+def resume_seed(msd, episode):
+    """NEST seed of a run resumed at ``episode``: derived from msd and the episode,
+    so the continued run draws fresh noise instead of replaying its start."""
+    state = np.random.SeedSequence([int(msd), int(episode), 0x7265]).generate_state(1)[0]
+    return int(state % (2 ** 31 - 2)) + 1
+
+
+def truncate_spikes(log_dir, mode, t_cut_ms):
+    """Keep the header and the spikes with time < ``t_cut_ms`` in every spike file."""
+    for name in rf.files_of(mode, 'spikes'):
+        path = os.path.join(log_dir, name)
+        if not os.path.exists(path):
+            continue
+        tmp = path + '.tmp'
+        with open(path) as src, open(tmp, 'w') as dst:
+            for line in src:
+                if line.startswith('#'):
+                    dst.write(line)
+                    continue
+                parts = line.split()
+                try:
+                    if len(parts) == 2 and float(parts[1]) < t_cut_ms:
+                        dst.write(line)
+                except ValueError:
+                    pass                      # a half-written last line
+        os.replace(tmp, path)
