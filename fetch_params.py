@@ -279,10 +279,6 @@ def _check_protocol(sim, path):
     if sim['pl_warmup'] < sim['record_start']:
         _fail(path, 'pl_warmup', sim['pl_warmup'], 'at least record_start (%g ms), else episode '
               "0's rates are zero and its reward decision wrong" % sim['record_start'])
-    if sim['Istrong'] < sim['Iweak']:
-        _fail(path, 'Istrong', sim['Istrong'], 'at least Iweak (%g): the strong stimulus must '
-              'not be weaker than the weak one, else channels 1 and 2 swap roles in the '
-              'protocol' % sim['Iweak'])
     both = sorted(set(sim['probe_T1']) & set(sim['probe_T2']))
     if both:
         _fail(path, 'probe_T2', sim['probe_T2'], 'offsets not also in probe_T1 %r (both at %r)'
@@ -333,6 +329,21 @@ def _read(path, default_name, varname, schema, check, overrides, label):
     validate(params, schema, path, overridden=set(overrides or ()), override_label=label)
     check(params, path if not overrides else '%s (with %s)' % (path, label))
     return params
+
+
+def check_sim(sim, path):
+    """The cross-key checks of simParams (modes, times on the dt grid, protocol)."""
+    _check_sim_consistency(sim, path)
+
+
+def protocol_notes(sim):
+    """Allowed but unusual settings a user must be told about (lines of text)."""
+    notes = []
+    if sim['plasticity'] and sim['Istrong'] < sim['Iweak']:
+        notes.append('Istrong (%g) < Iweak (%g): channel 1 gets the WEAKER stimulus in CS+ and '
+                     'the stronger one in CS-, i.e. the channels swap roles in the protocol '
+                     '(MODEL_SPEC 6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
+    return notes
 
 
 def check_combination(sim, bg):

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import zipfile
 
 import numpy as np
@@ -41,8 +42,15 @@ def prepare_log_dir(path):
 
 
 def describe_run(path):
-    """A short description of the run held in ``path`` (run.json, checkpoint), or ''."""
+    """A short description of the run held in ``path``, or '' if it holds none.
+
+    A folder holds a run if it has a run.json, a checkpoint, or any other
+    output file of the contract (the authors' published folders have only
+    rate files and plot_labels.txt).
+    """
     parts = []
+    if not os.path.isdir(path):
+        return ''
     meta_path = os.path.join(path, 'run.json')
     if os.path.exists(meta_path):
         try:
@@ -54,6 +62,11 @@ def describe_run(path):
             parts.append('run.json (unreadable)')
     if os.path.exists(os.path.join(path, 'checkpoint.npz')):
         parts.append('checkpoint.npz')
+    if not parts:
+        ours = sorted(set(os.listdir(path)) & rf.all_output_names() - {LOCK_NAME})
+        if ours:
+            parts.append('output files without run.json: %s%s' % (
+                ', '.join(ours[:3]), ', ...' if len(ours) > 3 else ''))
     return ', '.join(parts)
 
 
@@ -79,33 +92,37 @@ class RunLock:
         self.fh = None
 
     def acquire(self):
-        """Take the lock or raise ParamError naming the live run's PID."""
-        fh = open(self.path, 'a+')
+        """Take the lock or raise ParamError naming the live run (host:PID)."""
+        folder = os.path.dirname(self.path)
+        try:
+            fh = open(self.path, 'a+')
+        except OSError as err:
+            raise fp.ParamError('log folder %s: cannot create %s (%s)'
+                                % (folder, LOCK_NAME, err.strerror)) from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
-            if err.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
             fh.seek(0)
-            pid = fh.read().strip() or '?'
+            owner = fh.read().strip() or '?'
             fh.close()
-            raise fp.ParamError('log folder %s is in use by a live run (PID %s); wait for it, '
-                                'stop it, or choose another --log-dir'
-                                % (os.path.dirname(self.path), pid)) from None
+            if err.errno in (errno.EAGAIN, errno.EACCES):
+                raise fp.ParamError('log folder %s is in use by a live run (PID %s); wait for '
+                                    'it, stop it, or choose another --log-dir'
+                                    % (folder, owner)) from None
+            raise fp.ParamError('log folder %s: its file system does not support locks (%s); '
+                                'use a local or flock-enabled file system for run folders'
+                                % (folder, err.strerror)) from None
         fh.seek(0)
         fh.truncate()
-        fh.write('%d\n' % os.getpid())
+        fh.write('%d on %s\n' % (os.getpid(), socket.gethostname()))
         fh.flush()
         self.fh = fh
         return self
 
     def release(self):
-        """Drop the lock and remove run.lock."""
+        """Drop the lock (run.lock stays: unlinking a locked file would let two
+        processes lock two different files of the same name)."""
         if self.fh is not None:
-            try:
-                os.remove(self.path)
-            except OSError:
-                pass
             self.fh.close()
             self.fh = None
 
@@ -201,9 +218,28 @@ def read_checkpoint(log_dir):
     if missing:
         raise fp.ParamError('--resume %s: checkpoint.npz lacks %s; it was not written by this '
                             'package' % (log_dir, ', '.join(missing)))
-    data['next_episode'] = int(data['next_episode'])
-    data['eta_done'] = bool(data['eta_done'])
+    try:
+        data['next_episode'] = int(data['next_episode'])
+        data['eta_done'] = bool(data['eta_done'])
+    except (TypeError, ValueError):
+        raise fp.ParamError('--resume %s: checkpoint.npz holds no single next_episode / '
+                            'eta_done; it was not written by this package' % log_dir) from None
     return data
+
+
+def check_rows(log_dir, n_episodes):
+    """Refuse a resume when a per-episode file has fewer rows than the checkpoint."""
+    for name in rf.files_of('plasticity', 'per_episode'):
+        path = os.path.join(log_dir, name)
+        if not os.path.exists(path):
+            raise fp.ParamError('--resume %s: %s is missing; the run folder is incomplete'
+                                % (log_dir, name))
+        with open(path, errors='replace') as fh:
+            rows = sum(1 for ln in fh if ln.strip() and not ln.startswith('#'))
+        if rows < n_episodes:
+            raise fp.ParamError('--resume %s: %s has %d rows, fewer than the %d episodes of the '
+                                'checkpoint (damaged file?); nothing was changed'
+                                % (log_dir, name, rows, n_episodes))
 
 
 def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
@@ -240,6 +276,8 @@ def truncate_spikes(log_dir, mode, t_cut_ms):
                 if line.startswith('#'):
                     dst.write(line)
                     continue
+                if not line.endswith('\n'):
+                    break                     # a half-written last line
                 parts = line.split()
                 try:
                     if len(parts) == 2 and float(parts[1]) < t_cut_ms:

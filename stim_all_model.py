@@ -61,8 +61,11 @@ class RunLog:
         self.append_line(name, '# ' + rf.entry(name).header)
 
     def write_json(self, name, obj):
-        with open(self.path(name), 'w') as fh:
+        """Write atomically (a temporary file, then rename): never a truncated run.json."""
+        tmp = self.path(name) + '.tmp'
+        with open(tmp, 'w') as fh:
             json.dump(obj, fh, indent=1)
+        os.replace(tmp, self.path(name))
 
     def append_row(self, name, values):
         """Append one row of Python-repr floats (the original *_fr.txt format)."""
@@ -249,6 +252,11 @@ class EpisodeRates:
                 self.log.append_spikes(name, s[keep], t[keep] + self.time_offset)
         return with_msn(events)
 
+    def flush(self):
+        """Read (and write) the spikes recorded since the last read, e.g. at the end
+        of an episode, so the spike files hold every episode whole."""
+        self._events()
+
     def collect(self, t_start, t_stop, n_channels):
         """{population: [rate of channel 0..n-1 (Hz)]} over t_start <= t <= t_stop (ms)."""
         import nest_routine as nr
@@ -333,7 +341,8 @@ def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
         out = rates.collect(start, stop, n_rep)
         for name in rf.AS_RATE_POPS:
             run_log.append_row(name + '_fr.txt', out[name])
-        stop_flag.check(e + 1)
+        if e + 1 < n * n:
+            stop_flag.check(e + 1)
         elapsed = time.time() - t0
         progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %.0f s, ETA %.0f s'
                  % (e + 1, n * n, sim['as_rate_step'] * i, sim['as_rate_step'] * j,
@@ -364,29 +373,33 @@ class DoTests:
     def _warn(self, key, text):
         if key not in self.warned:
             self.warned.add(key)
-            self.progress('warning: %s %s; allowed: F, T1 or T2; treating it as F'
-                          % (self.path, text))
+            self.progress('warning: %s %s; treating it as F' % (self.path, text))
 
     def read(self):
         try:
             with open(self.path, 'rb') as fh:
                 fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, fh.tell() - self.TAIL_BYTES))
-                text = fh.read().decode('utf-8')
+                offset = max(0, fh.tell() - self.TAIL_BYTES)
+                fh.seek(offset)
+                raw = fh.read()
+            if offset:                  # start at a line boundary, not inside a character
+                raw = raw[raw.find(b'\n') + 1:] if b'\n' in raw else raw
+            text = raw.decode('utf-8')
         except FileNotFoundError:
             self._warn('missing', 'not found')
             return 'F'
         except UnicodeDecodeError:
-            self._warn('encoding', 'is not UTF-8 text')
+            self._warn('encoding', 'is not UTF-8 text; allowed: F, T1 or T2')
             return 'F'
         except OSError as err:
-            self._warn('os', 'cannot be read (%s)' % (err.strerror or type(err).__name__))
+            self._warn('os', 'cannot be read (%s); allowed: a file holding F, T1 or T2'
+                       % (err.strerror or type(err).__name__))
             return 'F'
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         value = lines[-1] if lines else ''
         if value not in DO_TESTS_VALUES:
             shown = value if len(value) <= 40 else value[:40] + '... (%d characters)' % len(value)
-            self._warn(value[:200], 'holds %r' % shown)
+            self._warn(value[:200], 'holds %r; allowed: F, T1 or T2' % shown)
             return 'F'
         return value
 
@@ -471,15 +484,28 @@ class PlasticState:
                 out['%s_%s' % (h, k)] = v[order]
         return out
 
+    def check(self, data):
+        """Raise ParamError unless ``data`` (a checkpoint) fits the rebuilt network."""
+        for h, conns in self.plastic.items():
+            d, order = self._sorted(conns)
+            for key in ('source', 'target', 'receptor', 'weight', 'c', 'n'):
+                name = '%s_%s' % (h, key)
+                if name not in data or len(data[name]) != len(order):
+                    raise fp.ParamError('checkpoint.npz does not fit the rebuilt network (%s '
+                                        'missing or of another length); nothing was changed'
+                                        % name)
+            for key in ('source', 'target', 'receptor'):
+                if not np.array_equal(d[key][order], data['%s_%s' % (h, key)]):
+                    raise fp.ParamError('checkpoint.npz does not fit the rebuilt network '
+                                        '(other synapses: a changed package or parameters?); '
+                                        'nothing was changed')
+
     def restore(self, data):
         """Set the state saved by :meth:`snapshot` on the rebuilt network."""
         import nest_routine as nr
+        self.check(data)
         for h, conns in self.plastic.items():
             d, order = self._sorted(conns)
-            for key in ('source', 'target', 'receptor'):
-                if not np.array_equal(d[key][order], data['%s_%s' % (h, key)]):
-                    raise RuntimeError('checkpoint does not match the rebuilt network '
-                                       '(different seed, scale or parameters?)')
             values = {}
             for key in ('weight', 'c', 'n'):
                 values[key] = np.empty(len(order))
@@ -517,7 +543,7 @@ def check_readout_times(sim, min_delay_ms):
                 % (interval, name, t, period, min_delay_ms, ep_len))
 
 
-def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None):
+def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, state=None):
     """The 230-episode conditioning / generalisation / discrimination protocol.
 
     After SIGINT/SIGTERM (``stop_flag``) the run ends at the end of the episode in
@@ -532,7 +558,8 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None):
     rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'],
                          time_offset=ep_len * first_e, t_min=sim['pl_warmup'] if first_e else 0.0)
     check = {'msd': sim['msd'], 'params_digest': rc.params_digest(sim, bg)}
-    state = PlasticState(net, n_rep, sim['weights_readout_msn'], bg['plastic_projections'])
+    if state is None:
+        state = PlasticState(net, n_rep, sim['weights_readout_msn'], bg['plastic_projections'])
     windows = protocol.stdp_windows(sim)
     do_tests = DoTests(os.path.join(run_log.dir, 'do_tests.txt'), progress)
     n_total = protocol.n_episodes(sim)
@@ -577,6 +604,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None):
                 eta_done = True
                 progress('eta modulation applied (x%g) at episode %d' % (bg['MSND2_mod'], e))
         nest.Simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
+        rates.flush()
         for name in PL_FILES:
             run_log.append_row(name + '_fr.txt', out[name])
         run_log.append_line('CS_plus.txt', str(int(phase == 'CS+')))
@@ -586,9 +614,11 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None):
         run_log.append_line('mean_weights.txt', ' '.join(
             [str(e)] + ['%.9g' % w for w in state.mean_weights(n_rep)]))
         every = sim['checkpoint_every']
-        if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or stop_flag.signum:
+        stop_now = stop_flag.signum is not None and e + 1 < n_total   # read once
+        if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or stop_now:
             save_checkpoint(run_log, state, e + 1, eta_done, check)
-        stop_flag.check(e + 1)
+        if stop_now:
+            raise rc.Interrupted(stop_flag.signum, e + 1)
         elapsed = time.time() - t0
         done = e + 1 - first_e
         progress('ep %3d %s %-2s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
@@ -705,12 +735,14 @@ def resume_setup(log_dir, progress=print):
     meta_path = os.path.join(log_dir, 'run.json')
     fp.validate(sim, fp.SIM_SCHEMA, meta_path)
     fp.validate(bg, fp.BG_SCHEMA, meta_path)
+    fp.check_sim(sim, meta_path)
     sim['mode'] = next(m for m in fp.MODES if sim[m])
     if sim['mode'] != 'plasticity':
         raise fp.ParamError('--resume %s: the run there is %s; only plasticity runs resume'
                             % (log_dir, sim['mode']))
     checkpoint = rc.read_checkpoint(log_dir)
     rc.check_resumable(log_dir, meta, sim, bg, checkpoint, protocol.n_episodes(sim))
+    rc.check_rows(log_dir, checkpoint['next_episode'])
     return sim, bg, checkpoint, meta
 
 
@@ -739,18 +771,25 @@ def open_run(args, progress):
     """
     resume = meta = None
     if args.resume:
-        sim, bg, resume, meta = resume_setup(args.resume, progress)
-        sim.update(resume_overrides(args))
-        log_dir = args.resume
-    else:
-        sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-        bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
-        fp.check_combination(sim, bg)
-        log_dir = rc.prepare_log_dir(args.log_dir or 'log')
+        if not os.path.isdir(args.resume):
+            raise fp.ParamError('--resume %s: no such folder' % args.resume)
+        lock = rc.RunLock(args.resume).acquire()     # before reading: no live run changes it
+        try:
+            sim, bg, resume, meta = resume_setup(args.resume, progress)
+            sim.update(resume_overrides(args))
+        except fp.ParamError:
+            lock.release()
+            raise
+        return sim, bg, resume, meta, RunLog(args.resume), lock
+    sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
+    bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
+    fp.check_combination(sim, bg)
+    for note in fp.protocol_notes(sim):
+        progress('note: ' + note)
+    log_dir = rc.prepare_log_dir(args.log_dir or 'log')
     lock = rc.RunLock(log_dir).acquire()
     try:
-        if resume is None:
-            rc.refuse_occupied(log_dir, args.overwrite)
+        rc.refuse_occupied(log_dir, args.overwrite)
     except fp.ParamError:
         lock.release()
         raise
@@ -763,9 +802,16 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     import nest_routine as nr
     progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
              % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
+    kwargs = {}
     try:
         net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
         preflight(net, sim)
+        if sim['mode'] == 'plasticity':
+            kwargs['state'] = PlasticState(net, bg['n_report_channels'],
+                                           sim['weights_readout_msn'], bg['plastic_projections'])
+            kwargs['resume'] = resume
+            if resume is not None:
+                kwargs['state'].check(resume)
         stop.check()
     except (ini_all.ScaleError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
@@ -790,7 +836,6 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
                  'episode)' % (n, seed, sim['msd']))
     write_network_files(run_log, net, bg)
     run_log.write_json('run.json', run_metadata(sim, bg, net, extra))
-    kwargs = {'resume': resume} if sim['mode'] == 'plasticity' else {}
     try:
         result = MODES[sim['mode']](net, sim, bg, run_log, progress, stop, **kwargs)
     except rc.Interrupted as intr:

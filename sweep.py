@@ -40,13 +40,19 @@ import difflib
 import itertools
 import json
 import os
+import shlex
+import signal
 import subprocess
 import sys
 import time
 import tomllib
 from dataclasses import dataclass
 
+import numpy as np
+
 import fetch_params as fp
+import protocol
+import run_control as rc
 import run_folder as rf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -190,6 +196,7 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
             try:
                 run.sim = fp.read_sim(overrides=run.sim_set)
                 run.bg = fp.read_bg(overrides=run.bg_set)
+                fp.check_combination(run.sim, run.bg)
             except fp.ParamError as err:
                 run.error = str(err)
                 errors.append('run %d (%s): %s' % (run.index, run.describe(), err))
@@ -199,14 +206,17 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
                                        run.bg['MSND2_mod'], run.sim['condition'])
             run.folder = os.path.join(os.path.abspath(root), cond, 'log%d' % n)
             if run.folder in folders:
-                errors.append('runs %d and %d both map to %s: the folder name holds only kappa, '
-                              'lambda, eta and the condition; sweep other keys into separate '
-                              'roots' % (folders[run.folder], run.index, run.folder))
+                run.error = ('runs %d and %d both map to %s: the folder name holds only kappa, '
+                             'lambda, eta and the condition; sweep other keys into separate '
+                             'roots' % (folders[run.folder], run.index, run.folder))
+                errors.append(run.error)
             folders[run.folder] = run.index
             runs.append(run)
     if errors and strict:
+        shown = errors[:10] + (['... and %d more' % (len(errors) - 10)] if len(errors) > 10
+                               else [])
         raise SweepError('%d of %d runs are invalid (nothing was run):\n  %s'
-                         % (len(errors), len(runs), '\n  '.join(errors)))
+                         % (len(errors), len(runs), '\n  '.join(shown)))
     return runs
 
 
@@ -214,26 +224,35 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
 # State of a run folder
 # --------------------------------------------------------------------------
 def state(run):
-    """'finished', 'resumable', 'incomplete' (restart), 'pending' or 'conflict'.
+    """'finished', 'resumable', 'incomplete' (restart), 'pending', 'conflict' or 'damaged'.
 
-    A folder whose run.json was made with a different seed or mode than the
-    sweep's run is a 'conflict' and is never overwritten.
+    A folder holding a run of other parameters (seed, mode, scale, ...: the
+    parameter digest differs), or data without run.json (e.g. the authors'
+    published folders), is a 'conflict'; an unreadable run.json next to a
+    checkpoint is 'damaged'. Neither is ever touched.
     """
     meta_path = os.path.join(run.folder, 'run.json')
+    checkpoint = os.path.join(run.folder, 'checkpoint.npz')
     if not os.path.exists(meta_path):
-        return 'pending'
+        return 'conflict' if rc.describe_run(run.folder) else 'pending'
     try:
         with open(meta_path) as fh:
             meta = json.load(fh)
-    except (OSError, ValueError):
-        return 'incomplete'
-    if meta.get('msd') != run.sim['msd'] or meta.get('mode') != run.sim['mode']:
+        same = rc.params_digest(run.sim, run.bg) == rc.params_digest(meta['simParams'],
+                                                                     meta['bgParams'])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 'damaged' if os.path.exists(checkpoint) else 'incomplete'
+    if not same:
         return 'conflict'
     if meta.get('status') == 'finished':
         return 'finished'
-    if run.sim['mode'] == 'plasticity' and os.path.exists(os.path.join(run.folder,
-                                                                         'checkpoint.npz')):
-        return 'resumable'
+    if run.sim['mode'] == 'plasticity' and os.path.exists(checkpoint):
+        try:
+            with np.load(checkpoint) as z:
+                done = int(z['next_episode']) >= protocol.n_episodes(run.sim)
+        except (OSError, ValueError, KeyError, EOFError):
+            return 'damaged'
+        return 'finished' if done else 'resumable'
     return 'incomplete'
 
 
@@ -241,7 +260,8 @@ def command(run):
     """stim_all_model.py command line of a run (resumed when it has a checkpoint)."""
     script = [sys.executable, os.path.join(HERE, 'stim_all_model.py')]
     if state(run) == 'resumable':
-        return script + ['--resume', run.folder]
+        threads = ['--set', 'nbcpu=%d' % run.sim_set['nbcpu']] if 'nbcpu' in run.sim_set else []
+        return script + ['--resume', run.folder] + threads
     cmd = script + ['--log-dir', run.folder]
     if state(run) == 'incomplete':        # a run that never reached a checkpoint: start again
         cmd.append('--overwrite')
@@ -282,17 +302,28 @@ def run_all(runs, root, jobs, progress=_say):
     dict
         {run index: exit code} of the runs started (0 = success).
     """
-    todo = [r for r in runs if state(r) in ('pending', 'resumable', 'incomplete')]
-    skipped = {s: sum(state(r) == s for r in runs) for s in ('finished', 'conflict')}
-    progress('%d runs: %d finished already, %d to run, %d in conflict (not touched)'
-             % (len(runs), skipped['finished'], len(todo), skipped['conflict']))
+    states = {r.index: state(r) for r in runs}
+    todo = [r for r in runs if states[r.index] in ('pending', 'resumable', 'incomplete')]
+    skipped = {s: sum(v == s for v in states.values()) for s in ('finished', 'conflict',
+                                                                   'damaged')}
+    progress('%d runs: %d finished already, %d to run, %d in conflict or damaged (not touched)'
+             % (len(runs), skipped['finished'], len(todo),
+                skipped['conflict'] + skipped['damaged']))
     for r in runs:
-        if state(r) == 'conflict':
-            progress('conflict: %s holds a run with another seed or mode; left alone' % r.folder)
+        if states[r.index] in ('conflict', 'damaged'):
+            progress('%s: %s holds %s; left alone' % (
+                states[r.index], r.folder, rc.describe_run(r.folder) or 'an unreadable run'))
+    stop = rc.StopFlag().install()            # Ctrl-C / SIGTERM: pass on, wait, report
     os.makedirs(os.path.join(root, 'sweep_logs'), exist_ok=True)
     running, codes, durations, t0 = {}, {}, [], time.time()
     pending, changed = list(todo), False
     while pending or running:
+        if stop.signum is not None and pending:
+            progress('%s: no new runs; waiting for the %d running ones to stop at a safe '
+                     'point' % (signal.Signals(stop.signum).name, len(running)))
+            for _, proc, _, _ in running.values():
+                proc.send_signal(stop.signum)
+            pending = []
         while pending and len(running) < jobs:
             r = pending.pop(0)
             os.makedirs(r.folder, exist_ok=True)
@@ -318,6 +349,7 @@ def run_all(runs, root, jobs, progress=_say):
                     idx, r.describe(), proc.returncode, last_error(output_path(r, root))))
     if changed:
         progress(status_line(codes, durations, 0, 0, jobs, skipped['finished'], time.time() - t0))
+    stop.uninstall()
     return codes
 
 
@@ -387,8 +419,8 @@ def sbatch_line(args, n_runs):
         for item in items or []:
             opts += [flag, item]
     sweep = os.path.abspath(args.sweep) if os.path.isfile(args.sweep) else args.sweep
-    return 'sbatch --array=0-%d --export=ALL,BG_HOME=%s %s --sweep %s %s' % (
-        n_runs - 1, HERE, os.path.join(HERE, 'go.slurm'), sweep, ' '.join(opts))
+    return shlex.join(['sbatch', '--array=0-%d' % (n_runs - 1), '--export=ALL,BG_HOME=%s' % HERE,
+                       os.path.join(HERE, 'go.slurm'), '--sweep', sweep] + opts)
 
 
 def main(argv=None):
@@ -399,8 +431,9 @@ def main(argv=None):
     except (SweepError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
-    root = os.path.abspath(args.root) if args.root else os.path.dirname(
-        os.path.dirname(next(r.folder for r in runs if r.folder)))
+    folders = [r.folder for r in runs if r.folder]
+    root = (os.path.abspath(args.root) if args.root else
+            os.path.dirname(os.path.dirname(folders[0])) if folders else DEFAULT_ROOT)
     if args.action == 'count':
         print(len(runs))
     elif args.action == 'status':
@@ -419,9 +452,14 @@ def main(argv=None):
             return 2
         st = state(run)
         print('run %d (%s): %s, %s' % (run.index, run.describe(), st, run.folder), flush=True)
-        if st in ('finished', 'conflict'):
+        if st in ('finished', 'conflict', 'damaged'):
+            if st != 'finished':
+                print('error: %s holds %s; left alone' % (run.folder, rc.describe_run(
+                    run.folder) or 'an unreadable run'), file=sys.stderr)
             return 0 if st == 'finished' else 3
-        return subprocess.call(command(run))
+        os.makedirs(run.folder, exist_ok=True)
+        cmd = command(run)
+        os.execv(cmd[0], cmd)        # the run itself gets SLURM's signals (checkpoint on TERM)
     else:
         codes = run_all(runs, root, max(1, args.jobs))
         failed = [i for i, c in codes.items() if c]

@@ -114,8 +114,6 @@ PROTOCOL_CASES = [
      'a multiple of dt'),
     ('warm-up before recording', PL_ON + ['--set', 'pl_warmup=500.0'], "'pl_warmup'",
      'at least record_start'),
-    ('strong weaker than weak', PL_ON + ['--set', 'Istrong=2'], "'Istrong'",
-     'at least Iweak (6)'),
     ('overlapping probes', PL_ON + ['--set', 'probe_T2=[5, 20]'], "'probe_T2'",
      'not also in probe_T1 [5, 15] (both at [5])'),
     ('unreinforced beyond the run', PL_ON + ['--set', 'n_unreinforced=300'], "'n_unreinforced'",

@@ -24,7 +24,9 @@ PL_SHORT = ('scale=0.02', 'nbcpu=2', 'resting_state=False', 'plasticity=True', '
 
 
 def _files(d):
-    return {n: (d / n).read_bytes() for n in os.listdir(d) if (d / n).is_file()}
+    """{name: bytes} of a folder's files, run.lock aside (each run writes its PID there)."""
+    return {n: (d / n).read_bytes() for n in os.listdir(d)
+            if (d / n).is_file() and n != rc.LOCK_NAME}
 
 
 def _resume(d, *extra, timeout=600):
@@ -46,6 +48,28 @@ def test_folder_holding_a_run_is_refused(own_runs, tmp_path):
     assert _files(d) == before and 'N E S T' not in proc.stdout
 
 
+def test_published_folder_without_run_json_is_refused(tmp_path):
+    """The authors' folders have only rate files: they count as a run too."""
+    from conftest import reference_dir
+    d = tmp_path / 'log1'
+    shutil.copytree(reference_dir('log1'), d)
+    before = _files(d)
+    proc = run_model(d, 'scale=0.02')
+    assert proc.returncode == 2 and 'output files without run.json' in proc.stderr
+    assert _files(d) == before
+
+
+def test_strong_weaker_than_weak_is_announced(tmp_path):
+    """Istrong < Iweak swaps the channels' roles: allowed (tests force dips that
+    way) but never silent."""
+    d = tmp_path / 'log'
+    d.mkdir()
+    (d / 'run.json').write_text('{}')           # stop at the occupied folder, before NEST
+    proc = run_model(d, 'resting_state=False', 'plasticity=True', 'Istrong=0', 'Iweak=12')
+    assert 'note: Istrong (0) < Iweak (12): channel 1 gets the WEAKER stimulus' in proc.stdout
+    assert proc.returncode == 2
+
+
 def test_log_folder_that_is_a_file(tmp_path):
     (tmp_path / 'afile').write_text('x')
     proc = run_model(tmp_path / 'afile')
@@ -65,14 +89,14 @@ def test_live_run_lock_names_the_pid_and_dies_with_the_process(tmp_path):
     assert holder.stdout.readline().strip() == 'locked'
     proc = run_model(d, 'scale=0.02')
     assert proc.returncode == 2
-    assert 'in use by a live run (PID %d)' % holder.pid in proc.stderr
+    assert 'in use by a live run (PID %d on ' % holder.pid in proc.stderr
     holder.send_signal(signal.SIGKILL)          # the kernel drops the flock with the process
     holder.wait()
     assert (d / 'run.lock').exists()            # a stale file, but no longer a lock
     lock = rc.RunLock(str(d)).acquire()
-    assert (d / 'run.lock').read_text().strip() == str(os.getpid())
+    assert (d / 'run.lock').read_text().startswith('%d on ' % os.getpid())
     lock.release()
-    assert not (d / 'run.lock').exists()
+    rc.RunLock(str(d)).acquire().release()      # released: free again
 
 
 def test_too_many_stimulated_parrots_refused_before_writing(tmp_path):
@@ -81,7 +105,7 @@ def test_too_many_stimulated_parrots_refused_before_writing(tmp_path):
     assert proc.returncode == 2, proc.stderr[-1500:]
     assert "key 'pl_n_stim' has bad value 100000" in proc.stderr and 'Traceback' not in \
         proc.stderr
-    assert os.listdir(d) == []
+    assert os.listdir(d) == [rc.LOCK_NAME]          # nothing but the (released) lock
 
 
 # --------------------------------------------------------------------------
@@ -115,6 +139,17 @@ def test_resume_refuses_a_checkpoint_of_other_parameters(stopped_run):
     before = _files(stopped_run)
     proc = _resume(stopped_run)
     assert proc.returncode == 2 and 'written with other parameters' in proc.stderr
+    assert _files(stopped_run) == before
+
+
+def test_resume_refuses_missing_rows(stopped_run):
+    rows = (stopped_run / 'GPi_fr.txt').read_text().splitlines()
+    (stopped_run / 'GPi_fr.txt').write_text('\n'.join(rows[:5]) + '\n')
+    np.savez(stopped_run / 'checkpoint.npz', **dict(np.load(stopped_run / 'checkpoint.npz'),
+                                                    next_episode=8))
+    before = _files(stopped_run)
+    proc = _resume(stopped_run)
+    assert proc.returncode == 2 and 'GPi_fr.txt has 5 rows, fewer than the 8' in proc.stderr
     assert _files(stopped_run) == before
 
 

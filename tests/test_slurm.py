@@ -100,7 +100,7 @@ def test_resume_passes_through(slurm_cluster, tmp_path, how):
     result = slurm_cluster.wait(job, JOB_TIMEOUT)
     err = read(tmp_path / (job + '.err'))
     assert result == ('FAILED', 2, 0), err
-    assert 'nowhere' in err and 'run.json' in err
+    assert "--resume nowhere: no such folder" in err
 
 
 def test_package_folder_missing(slurm_cluster, tmp_path):

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import run_folder as rf
@@ -56,17 +57,37 @@ def test_state_of_interrupted_and_foreign_runs(tmp_path):
     run = sweep.expand(str(desc), root=str(tmp_path / 'root'))[0]
     assert sweep.state(run) == 'pending'
     os.makedirs(run.folder)
-    meta = {'msd': 814, 'mode': 'plasticity', 'status': 'running'}
-    with open(os.path.join(run.folder, 'run.json'), 'w') as fh:
-        json.dump(meta, fh)
+    sim = {k: v for k, v in run.sim.items() if k != 'mode'}
+    meta = {'msd': 814, 'mode': 'plasticity', 'status': 'running', 'simParams': sim,
+            'bgParams': run.bg}
+
+    def write(m):
+        with open(os.path.join(run.folder, 'run.json'), 'w') as fh:
+            json.dump(m, fh)
+
+    write(meta)
     assert sweep.state(run) == 'incomplete'          # no checkpoint: restarted
     assert '--log-dir' in sweep.command(run) and '--overwrite' in sweep.command(run)
-    open(os.path.join(run.folder, 'checkpoint.npz'), 'w').close()
+    ck = os.path.join(run.folder, 'checkpoint.npz')
+    np.savez(ck, next_episode=2, eta_done=False)
     assert sweep.state(run) == 'resumable'
-    assert sweep.command(run)[-2:] == ['--resume', run.folder]
+    cmd = sweep.command(run)
+    assert cmd[cmd.index('--resume') + 1] == run.folder and '--overwrite' not in cmd
+    np.savez(ck, next_episode=4, eta_done=False)     # every episode done, run.json not final
+    assert sweep.state(run) == 'finished'
+    np.savez(ck, next_episode=2, eta_done=False)
+    write(dict(meta, simParams=dict(sim, scale=0.1)))
+    assert sweep.state(run) == 'conflict'            # other parameters: never overwritten
+    write(dict(meta, simParams=dict(sim, msd=999)))
+    assert sweep.state(run) == 'conflict'
     with open(os.path.join(run.folder, 'run.json'), 'w') as fh:
-        json.dump(dict(meta, msd=999), fh)
-    assert sweep.state(run) == 'conflict'            # another seed: never overwritten
+        fh.write('{"trunc')
+    assert sweep.state(run) == 'damaged'             # unreadable run.json next to a checkpoint
+    other = sweep.expand(str(desc), root=str(tmp_path / 'root'))[1]
+    os.makedirs(other.folder)
+    with open(os.path.join(other.folder, 'GPi_fr.txt'), 'w') as fh:
+        fh.write('80 81 82 83 84\n')                 # data without run.json (published)
+    assert sweep.state(other) == 'conflict'
 
 
 def test_local_sweep_runs_skips_and_reads(tmp_path):
