@@ -182,9 +182,11 @@ def lambda_code(lam):
     if lam == 0:
         return '002'
     text = ('%g' % lam)
-    if not text.startswith('0.'):
-        return text.replace('.', '')
-    return '0' + text[2:]
+    code = text.replace('.', '') if not text.startswith('0.') else '0' + text[2:]
+    if code == '002':
+        raise RunFolderError("lambda %g has no folder name of its own: the authors' code '002' "
+                             "means 0.0 (MODEL_SPEC 7)" % lam)
+    return code
 
 
 def lambda_from_code(code):

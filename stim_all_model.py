@@ -773,10 +773,11 @@ def open_run(args, progress):
     if args.resume:
         if not os.path.isdir(args.resume):
             raise fp.ParamError('--resume %s: no such folder' % args.resume)
+        allowed = resume_overrides(args)             # the options first: nothing read yet
         lock = rc.RunLock(args.resume).acquire()     # before reading: no live run changes it
         try:
             sim, bg, resume, meta = resume_setup(args.resume, progress)
-            sim.update(resume_overrides(args))
+            sim.update(allowed)
         except fp.ParamError:
             lock.release()
             raise

@@ -202,8 +202,14 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
                 errors.append('run %d (%s): %s' % (run.index, run.describe(), err))
                 runs.append(run)
                 continue
-            cond = rf.condition_folder(run.bg['syn_asymm'], run.bg['overlap_d1d2'],
-                                       run.bg['MSND2_mod'], run.sim['condition'])
+            try:
+                cond = rf.condition_folder(run.bg['syn_asymm'], run.bg['overlap_d1d2'],
+                                           run.bg['MSND2_mod'], run.sim['condition'])
+            except rf.RunFolderError as err:
+                run.error = str(err)
+                errors.append('run %d (%s): %s' % (run.index, run.describe(), err))
+                runs.append(run)
+                continue
             run.folder = os.path.join(os.path.abspath(root), cond, 'log%d' % n)
             if run.folder in folders:
                 run.error = ('runs %d and %d both map to %s: the folder name holds only kappa, '

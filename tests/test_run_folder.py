@@ -103,6 +103,8 @@ def test_folder_names_of_the_authors_layout():
                  (4, 0.25, 1, 'normal')):
         assert rf.parse_condition_folder(rf.condition_folder(*args)) == args
     assert rf.parse_condition_folder('log1') is None
+    with pytest.raises(rf.RunFolderError, match="code '002' means 0.0"):
+        rf.condition_folder(4, 0.02, 1)
 
 
 def test_find_runs_skips_suffixed_logs(tmp_path):
