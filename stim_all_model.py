@@ -236,6 +236,7 @@ class EpisodeRates:
         self.members = {n: net.channels(n) for n in names}
         self.sizes = population_sizes(net, names)
         self.n_spikes = 0                   # spikes read so far (all recorders)
+        self.carry = {}                     # spikes read by flush(), kept for the next rates
 
     def _events(self):
         import nest_routine as nr
@@ -250,12 +251,18 @@ class EpisodeRates:
             for name, (s, t) in events.items():
                 keep = t >= self.t_min
                 self.log.append_spikes(name, s[keep], t[keep] + self.time_offset)
+        carry, self.carry = self.carry, {}
+        for name, (s, t) in carry.items():      # spikes read at the last flush come first
+            events[name] = (np.concatenate([s, events[name][0]]),
+                            np.concatenate([t, events[name][1]]))
         return with_msn(events)
 
     def flush(self):
         """Read (and write) the spikes recorded since the last read, e.g. at the end
-        of an episode, so the spike files hold every episode whole."""
-        self._events()
+        of an episode, so the spike files hold every episode whole. The spikes
+        are kept for the next rate window (a spike at exactly its start counts)."""
+        events = self._events()
+        self.carry = {name: events[name] for name in events if name != 'MSN'}
 
     def collect(self, t_start, t_stop, n_channels):
         """{population: [rate of channel 0..n-1 (Hz)]} over t_start <= t <= t_stop (ms)."""
