@@ -234,8 +234,7 @@ def check_rows(log_dir, n_episodes):
         if not os.path.exists(path):
             raise fp.ParamError('--resume %s: %s is missing; the run folder is incomplete'
                                 % (log_dir, name))
-        with open(path, errors='replace') as fh:
-            rows = sum(1 for ln in fh if ln.strip() and not ln.startswith('#'))
+        rows = len(rf.data_rows(path)[1])
         if rows < n_episodes:
             raise fp.ParamError('--resume %s: %s has %d rows, fewer than the %d episodes of the '
                                 'checkpoint (damaged file?); nothing was changed'

@@ -148,6 +148,14 @@ def all_output_names():
     return set(files_of())
 
 
+def data_rows(path):
+    """(header lines, data lines) of a text output file (``#`` lines are header)."""
+    with open(path, errors='replace') as fh:
+        lines = fh.readlines()
+    return ([ln for ln in lines if ln.startswith('#')],
+            [ln for ln in lines if ln.strip() and not ln.startswith('#')])
+
+
 def truncate_per_episode(log_dir, mode, n_episodes):
     """Keep the header plus the first ``n_episodes`` rows of every per-episode file.
 
@@ -158,12 +166,9 @@ def truncate_per_episode(log_dir, mode, n_episodes):
         path = os.path.join(log_dir, name)
         if not os.path.exists(path):
             continue
-        with open(path) as fh:
-            lines = fh.readlines()
-        header = [ln for ln in lines if ln.startswith('#')]
-        rows = [ln for ln in lines if not ln.startswith('#')][:n_episodes]
+        header, rows = data_rows(path)
         with open(path, 'w') as fh:
-            fh.writelines(header + rows)
+            fh.writelines(header + rows[:n_episodes])
         kept.append(name)
     return kept
 
@@ -419,8 +424,7 @@ class RunFolder:
     def rates(self, pop):
         """Per-episode rates (Hz): array (episodes, channels) from ``<pop>_fr.txt``."""
         if pop not in self._rates:
-            path = self.file(pop + '_fr.txt')
-            rows = [ln for ln in open(path) if ln.strip() and not ln.startswith('#')]
+            rows = data_rows(self.file(pop + '_fr.txt'))[1]
             self._rates[pop] = (np.loadtxt(rows, ndmin=2) if rows else
                                 np.zeros((0, self.bg.get('n_report_channels', 5))))
         return self._rates[pop]
@@ -446,6 +450,12 @@ class RunFolder:
         """{'T1': [episodes], 'T2': [episodes]} (absolute)."""
         return protocol.probe_episodes(self.sim)
 
+    def _reward_rows(self):
+        """Split rows of reward.txt (episode phase flag decision), read once."""
+        if not hasattr(self, '_reward'):
+            self._reward = [ln.split() for ln in data_rows(self.file('reward.txt'))[1]]
+        return self._reward[:self.n_episodes]
+
     def plan(self):
         """[(phase, flag)] per written episode: from reward.txt, else the protocol.
 
@@ -454,8 +464,7 @@ class RunFolder:
         runs holds F).
         """
         if self.has('reward.txt'):
-            rows = [ln.split() for ln in open(self.file('reward.txt')) if not ln.startswith('#')]
-            return [(r[1], r[2]) for r in rows][:self.n_episodes]
+            return [(r[1], r[2]) for r in self._reward_rows()]
         out = []
         for e in range(self.n_episodes):
             phase, flag = protocol.episode_plan(e, self.sim)
@@ -465,8 +474,7 @@ class RunFolder:
     def decisions(self):
         """'burst' / 'dip' / 'none' per episode: reward.txt, else the reward rule on the rates."""
         if self.has('reward.txt'):
-            rows = [ln.split() for ln in open(self.file('reward.txt')) if not ln.startswith('#')]
-            return [r[3] for r in rows][:self.n_episodes]
+            return [r[3] for r in self._reward_rows()]
         gpi, d2 = self.rates('GPi'), self.rates('MSN_d2')
         return [protocol.reward_decision(phase, flag, e, {'GPi': gpi[e], 'MSN_d2': d2[e]},
                                          self.sim)

@@ -262,14 +262,16 @@ def state(run):
     return 'incomplete'
 
 
-def command(run):
-    """stim_all_model.py command line of a run (resumed when it has a checkpoint)."""
+def command(run, st=None):
+    """stim_all_model.py command line of a run (resumed when it has a checkpoint);
+    ``st`` is the run's :func:`state` if already known."""
+    st = st or state(run)
     script = [sys.executable, os.path.join(HERE, 'stim_all_model.py')]
-    if state(run) == 'resumable':
+    if st == 'resumable':
         threads = ['--set', 'nbcpu=%d' % run.sim_set['nbcpu']] if 'nbcpu' in run.sim_set else []
         return script + ['--resume', run.folder] + threads
     cmd = script + ['--log-dir', run.folder]
-    if state(run) == 'incomplete':        # a run that never reached a checkpoint: start again
+    if st == 'incomplete':                # a run that never reached a checkpoint: start again
         cmd.append('--overwrite')
     for flag, values in (('--set', run.sim_set), ('--bg-set', run.bg_set)):
         for key, value in values.items():
@@ -334,7 +336,7 @@ def run_all(runs, root, jobs, progress=_say):
             r = pending.pop(0)
             os.makedirs(r.folder, exist_ok=True)
             out = open(output_path(r, root), 'a')
-            running[r.index] = (r, subprocess.Popen(command(r), stdout=out,
+            running[r.index] = (r, subprocess.Popen(command(r, states[r.index]), stdout=out,
                                                     stderr=subprocess.STDOUT), out, time.time())
         if changed:                     # after refilling, so the counts are current
             progress(status_line(codes, durations, len(running), len(pending), jobs,
@@ -373,12 +375,12 @@ def status_line(codes, durations, n_running, n_pending, jobs, n_finished_before,
 def status_table(runs):
     """Lines of the status table: index, state, folder, parameters."""
     lines = ['%-5s %-10s %-44s %s' % ('index', 'state', 'folder', 'parameters')]
-    for r in runs:
-        short = os.path.join(*r.folder.split(os.sep)[-2:])
-        lines.append('%-5d %-10s %-44s %s' % (r.index, state(r), short, r.describe()))
     counts = {}
     for r in runs:
-        counts[state(r)] = counts.get(state(r), 0) + 1
+        st = state(r)
+        counts[st] = counts.get(st, 0) + 1
+        short = os.path.join(*r.folder.split(os.sep)[-2:])
+        lines.append('%-5d %-10s %-44s %s' % (r.index, st, short, r.describe()))
     lines.append('total %d: %s' % (len(runs), ', '.join('%s %d' % kv for kv in
                                                        sorted(counts.items()))))
     return lines
@@ -464,7 +466,7 @@ def main(argv=None):
                     run.folder) or 'an unreadable run'), file=sys.stderr)
             return 0 if st == 'finished' else 3
         os.makedirs(run.folder, exist_ok=True)
-        cmd = command(run)
+        cmd = command(run, st)
         os.execv(cmd[0], cmd)        # the run itself gets SLURM's signals (checkpoint on TERM)
     else:
         codes = run_all(runs, root, max(1, args.jobs))

@@ -26,7 +26,6 @@ import os
 import sys
 import textwrap
 import traceback
-import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -1158,10 +1157,7 @@ def consistent_runs(found):
     for folder, runs in found.items():
         cond = parse_condition_folder(folder)
         for run in runs:
-            with warnings.catch_warnings():      # loadtxt warns on an empty file
-                warnings.simplefilter('ignore', UserWarning)
-                empty = run.n_episodes == 0
-            if empty:
+            if run.n_episodes == 0:
                 print('note: %s left out: no episode written' % run.path)
                 continue
             if is_own(run) and not run_matches(run, cond):
