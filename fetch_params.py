@@ -93,6 +93,8 @@ SIM_SCHEMA = {
     'scalefactor': ((lambda v: isinstance(v, list) and len(v) == 2 and
                      all(_POS[0](x) for x in v)), 'a list of two numbers > 0'),
     'scale': _num(0, 1, lo_open=True),
+    'full_size_inputs': _BOOL,
+    'input_generator': _choice(('poisson_generator_ps', 'poisson_generator')),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
     'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),

@@ -17,12 +17,18 @@ SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')              # populations the scale knob
 RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')
 
 
-def population_sizes(bg, scale, scalefactor=(1, 1)):
+def input_scale(sim):
+    """Scale of the input layers CSN, PTN, CMPf: 1 with ``full_size_inputs``."""
+    return 1.0 if sim['full_size_inputs'] else sim['scale']
+
+
+def population_sizes(bg, scale, scalefactor=(1, 1), inputs_scale=None):
     """Simulated population sizes at scale 1 and at ``scale``.
 
     The scale knob multiplies MSN (kept even: D1/D2 halves), CSN, PTN and
     CMPf; FSI, STN, GPe and GPi stay whole so that every channel keeps its
-    members.
+    members. ``inputs_scale`` (default ``scale``) replaces ``scale`` for the
+    input layers CSN, PTN and CMPf (see :func:`input_scale`).
 
     Returns
     -------
@@ -33,7 +39,8 @@ def population_sizes(bg, scale, scalefactor=(1, 1)):
     full = {p: int(bg['nb' + p] * s) for p in names}
     scaled = dict(full)
     for p in SCALED:
-        scaled[p] = max(1, int(round(full[p] * scale)))
+        factor = scale if p == 'MSN' or inputs_scale is None else inputs_scale
+        scaled[p] = max(1, int(round(full[p] * factor)))
     scaled['MSN'] = max(2, 2 * int(round(full['MSN'] * scale / 2.0)))
     return full, scaled
 
@@ -124,12 +131,12 @@ def _create_neurons(bg, sizes, rngs, extent):
     return pops, xy
 
 
-def _create_inputs(bg, sizes, rngs, extent, pops, xy):
+def _create_inputs(bg, sizes, rngs, extent, pops, xy, generator):
     gens = {}
     for name in nr.INPUTS:
         xy[name] = nr.grid_positions(sizes[name], 0.5, 1.0, rngs.grid)
         pops[name], gens[name] = nr.create_input_layer(xy[name], bg['rate' + name],
-                                                       bg['input_delay'], extent)
+                                                       bg['input_delay'], extent, generator)
     return gens
 
 
@@ -263,9 +270,9 @@ def build_network(sim, bg, rngs, progress=print):
     t_start = time.time()
     nr.setup_kernel(sim['dt'], sim['nbcpu'], rngs.nest_seed)
     extent = [int(sim['scalefactor'][0]) + 1, int(sim['scalefactor'][1]) + 1]
-    sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'])
+    sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'], input_scale(sim))
     pops, xy = _create_neurons(bg, sizes, rngs, extent)
-    input_gen = _create_inputs(bg, sizes, rngs, extent, pops, xy)
+    input_gen = _create_inputs(bg, sizes, rngs, extent, pops, xy, sim['input_generator'])
     vt, da_gen = {}, {}
     interval = sim['vt_deliver_interval'][sim['mode']]
     stdp = bg['stdp']

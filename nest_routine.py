@@ -423,19 +423,41 @@ def set_connections_array(conns, chunk=100_000, **values):
 
 
 def num_connections():
-    """Current number of synapses in the kernel."""
+    """Current number of synapses in the network (summed over MPI ranks)."""
     import nest
-    return int(nest.GetKernelStatus('num_connections'))
+    import parallel
+    return int(parallel.world().sum(int(nest.GetKernelStatus('num_connections'))))
 
 
 # --------------------------------------------------------------------------
 # Inputs, dopamine, recorders
 # --------------------------------------------------------------------------
-def create_input_layer(positions, rate, delay, extent):
-    """Parrot layer, each parrot fed its own Poisson train at ``rate`` (Hz)."""
+def create_input_layer(positions, rate, delay, extent, generator='poisson_generator_ps'):
+    """Parrot layer, each parrot fed its own Poisson train at ``rate`` (Hz).
+
+    Parameters
+    ----------
+    positions : ndarray (n, 2)
+    rate : float
+        Rate of every parrot (Hz).
+    delay : float
+        Generator-to-parrot delay (ms).
+    extent : list
+        Layer extent (sheet units).
+    generator : {'poisson_generator_ps', 'poisson_generator'}
+        Both give every parrot an independent Poisson train; a parrot emits
+        on the dt grid, with multiplicity when several spikes share a step.
+        ``poisson_generator`` draws a Poisson count for every parrot at every
+        step; ``poisson_generator_ps`` draws exponential intervals, so its
+        cost grows with the spikes (README, *Input drive*).
+
+    Returns
+    -------
+    (parrots, generator) : NodeCollections
+    """
     import nest
     parrots = create_layer('parrot_neuron', positions, extent)
-    gen = nest.Create('poisson_generator', params={'rate': float(rate)})
+    gen = nest.Create(generator, params={'rate': float(rate)})
     nest.Connect(gen, parrots, 'all_to_all', {'weight': 1.0, 'delay': float(delay)})
     return parrots, gen
 
@@ -478,13 +500,18 @@ def create_spike_recorder(label, start):
 
 
 def read_events(recorder, clear=False):
-    """(senders, times_ms) arrays of a memory recorder; optionally clear it."""
+    """(senders, times_ms) arrays of a memory recorder; optionally clear it.
+
+    Under MPI each rank's recorder holds its own neurons' spikes; the arrays
+    returned are those of every rank, in rank order, on every rank.
+    """
+    import parallel
     ev = recorder.get('events')
     senders = np.asarray(ev['senders'], dtype=np.int64)
     times = np.asarray(ev['times'], dtype=float)
     if clear:
         recorder.n_events = 0
-    return senders, times
+    return parallel.world().gather(senders, times)
 
 
 # --------------------------------------------------------------------------

@@ -150,9 +150,12 @@ class StopFlag:
     episode, after its rows are written.
     """
 
-    def __init__(self):
+    def __init__(self, agree=None):
+        """``agree``: combines the signal numbers of all MPI ranks (0 = none),
+        e.g. ``parallel.World.max``, so that every rank stops at the same point."""
         self.signum = None
         self.previous = {}
+        self.agree = agree
 
     def install(self):
         for sig in EXIT_SIGNAL:
@@ -162,22 +165,41 @@ class StopFlag:
     def _handle(self, signum, frame):
         self.signum = signum
 
+    def agreed(self):
+        """The signal number received by any rank, or None (collective under MPI)."""
+        if self.agree is None:
+            return self.signum
+        return self.agree(self.signum or 0) or None
+
     def check(self, next_episode=None):
-        """Raise :class:`Interrupted` if a signal arrived."""
-        if self.signum is not None:
-            raise Interrupted(self.signum, next_episode)
+        """Raise :class:`Interrupted` if a signal arrived (on any rank)."""
+        signum = self.agreed()
+        if signum is not None:
+            raise Interrupted(signum, next_episode)
 
     def uninstall(self):
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
 
 
+class NoLock:
+    """Stands in for :class:`RunLock` on MPI ranks > 0 (rank 0 holds the lock)."""
+
+    def release(self):
+        pass
+
+
 # --------------------------------------------------------------------------
 # Resume: run.json, checkpoint and the seed of the continued run
 # --------------------------------------------------------------------------
 def params_digest(sim, bg):
-    """SHA-256 of the parameters that define a run (threads and mode flag excluded)."""
-    sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode')}
+    """SHA-256 of the parameters that define a run (threads and mode flag excluded).
+
+    A key of ``run_folder.FORMAT_2_IMPLIED`` at its implied value is left out,
+    so a run of an older format keeps its digest after the upgrade.
+    """
+    sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode') and
+           not (k in rf.FORMAT_2_IMPLIED and v == rf.FORMAT_2_IMPLIED[k])}
     text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

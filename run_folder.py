@@ -27,7 +27,7 @@ import numpy as np
 import fetch_params as fp
 import protocol
 
-FORMAT_VERSION = 2          # run.json format written by this version of the package
+FORMAT_VERSION = 3          # run.json format written by this version of the package
 MODES = fp.MODES
 TASK_MODES = ('action_selection', 'plasticity')
 POSITION_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN',
@@ -275,13 +275,19 @@ FORMAT_1_CODE_KEYS = {'simParams': ('stim_delay', 'stdp_windows', 'weights_reado
                       'bgParams': ('plastic_projections', 'normalrate')}
 
 
+# simParams keys added in format 3 (issue #11), with the values every run of
+# formats 1 and 2 was made with (not the new defaults).
+FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': False}
+
+
 def upgrade_meta(meta, default_sim, default_bg):
     """Bring a run.json of an older format to :data:`FORMAT_VERSION`.
 
     Rule (documented in the README): format 1 (no ``format_version``) gets
     the keys of :data:`FORMAT_1_CODE_KEYS`, which format 1 kept in code,
-    from the package's own parameter files. Anything else missing, or a
-    newer format, is refused.
+    from the package's own parameter files; formats 1 and 2 get the keys of
+    :data:`FORMAT_2_IMPLIED` with the values they were made with. Anything
+    else missing, or a newer format, is refused.
 
     Returns
     -------
@@ -307,6 +313,11 @@ def upgrade_meta(meta, default_sim, default_bg):
                 if key not in meta[section]:
                     meta[section][key] = defaults[key]
                     added.append(key)
+    if version <= 2:
+        for key, value in FORMAT_2_IMPLIED.items():
+            if key not in meta['simParams']:
+                meta['simParams'][key] = value
+                added.append(key)
     meta['format_version'] = FORMAT_VERSION
     return meta, added
 

@@ -25,6 +25,17 @@ simParams = {
     # constant sheet area; keeps every in-degree and weight; keeps FSI, STN,
     # GPe, GPi whole; scales the stimulated subsets. 1 = the paper's network.
     'scale': 1.0,
+    # Keep the input layers CSN, PTN, CMPf (and the stimulated subsets) at
+    # full size when scale < 1, so every MSN sees the input statistics of the
+    # full network (parrot density in its mask, inputs shared with its
+    # neighbours); only the MSNs shrink. Default by measurement (README).
+    'full_size_inputs': False,
+    # How each input parrot gets its Poisson train (the same process either
+    # way: independent Poisson trains, spikes on the dt grid):
+    #   'poisson_generator_ps'  cost grows with the spikes (default);
+    #   'poisson_generator'     one Poisson draw per parrot per step (the
+    #                           original's drive, ~2x slower at full scale).
+    'input_generator': 'poisson_generator_ps',
 
     # ------------------------------------------------------------------
     # Recording and output

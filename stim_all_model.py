@@ -15,6 +15,7 @@ import ast
 import json
 import os
 import platform
+import shutil
 import signal
 import sys
 import time
@@ -22,6 +23,7 @@ import time
 import numpy as np
 
 import fetch_params as fp
+import parallel
 import protocol
 import run_control as rc
 import run_folder as rf
@@ -116,11 +118,15 @@ def write_network_files(run_log, net, bg):
 def run_metadata(sim, bg, net, extra):
     """Everything needed to reproduce and audit a run (written to run.json)."""
     import nest
+    import nest_routine as nr
     return dict(extra, format_version=rf.FORMAT_VERSION, git_commit=rf.git_commit(),
                 msd=sim['msd'], mode=sim['mode'], nest_version=nest.__version__,
-                threads=nest.GetKernelStatus('local_num_threads'), python=platform.python_version(),
+                threads=nest.GetKernelStatus('local_num_threads'),
+                mpi_processes=nest.NumProcesses(),
+                virtual_processes=nest.GetKernelStatus('total_num_virtual_procs'),
+                python=platform.python_version(),
                 n_nodes=int(nest.GetKernelStatus('network_size')),
-                n_synapses=int(nest.GetKernelStatus('num_connections')),
+                n_synapses=nr.num_connections(),
                 population_sizes=net.sizes, build_seconds=net.build_seconds,
                 projections=net.projections, simParams={k: v for k, v in sim.items() if k != 'mode'},
                 bgParams=bg)
@@ -190,14 +196,14 @@ class Stimulus:
     their own generator, on top of the background rate.
     """
 
-    def __init__(self, net, n_per_channel, rng, delay):
+    def __init__(self, net, n_per_channel, rng, delay, generator='poisson_generator_ps'):
         import nest
         import nest_routine as nr
         self.gens, self.subsets, self.recorders, self.first = {}, {}, {}, {}
         for name in ('CSN', 'PTN'):
             first = net.first_id(name)
             self.first[name] = first
-            gens = nest.Create('poisson_generator', len(net.centres), params={'rate': 0.0})
+            gens = nest.Create(generator, len(net.centres), params={'rate': 0.0})
             chosen = []
             for k, members in enumerate(net.channels(name)):
                 if len(members) < n_per_channel:
@@ -208,6 +214,7 @@ class Stimulus:
                              {'weight': 1.0, 'delay': delay})
                 chosen.append(np.asarray(ids) - first)
             self.gens[name], self.subsets[name] = gens, chosen
+            parallel.world().agree('the stimulated %s subsets' % name, *chosen)
             everyone = nest.NodeCollection(sorted(set(int(first + i) for c in chosen for i in c)))
             self.recorders[name] = nr.create_spike_recorder(name + '_stim', 0.0)
             nest.Connect(everyone, self.recorders[name])
@@ -285,9 +292,11 @@ class EpisodeRates:
         return out
 
 
-def scaled_subset(n_full, scale):
-    """Stimulated parrots per channel at this scale (at least 1)."""
-    return max(1, int(round(n_full * scale)))
+def scaled_subset(sim, key):
+    """Stimulated parrots per channel (at least 1): ``sim[key]`` is the number at
+    scale 1, scaled like the input layers (whole with ``full_size_inputs``)."""
+    from ini_all import input_scale
+    return max(1, int(round(sim[key] * input_scale(sim))))
 
 
 def dump_connections(run_log, net, stimulus, n_channels):
@@ -300,10 +309,12 @@ def dump_connections(run_log, net, stimulus, n_channels):
     import nest
     import nest_routine as nr
 
+    world = parallel.world()
+
     def write(name, src, tgt):
         d = nr.get_connections_array(nest.GetConnections(source=src, target=tgt),
                                      ['target', 'source', 'weight'])
-        rows = np.column_stack([d['target'], d['source'], d['weight']])
+        rows = np.column_stack(world.gather(d['target'], d['source'], d['weight']))
         np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'],
                    header=rf.entry(name).header)
 
@@ -328,8 +339,8 @@ def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
     """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim['as_n_stim'], sim['scale']), net.rngs.py,
-                    sim['stim_delay'])
+    stim = Stimulus(net, scaled_subset(sim, 'as_n_stim'), net.rngs.py, sim['stim_delay'],
+                    sim['input_generator'])
     rates = EpisodeRates(net, ('GPi', 'MSN', 'MSN_d1', 'MSN_d2'), run_log, sim['save_spikes'],
                          stim)
     t0 = time.time()
@@ -434,11 +445,12 @@ class PlasticState:
         self.eta_sets = [nest.GetConnections(source=net.pops['MSN_d2'], target=net.pops[t])
                          for t in ('MSN_d1', 'MSN_d2', 'GPe', 'GPi')]
         # synapses onto the reported channels' MSNs only, for the per-episode read-out
-        self.readout, self.channel_of = {}, {}
+        self.readout, self.channel_of, self.samples = {}, {}, {}
         for h in ('d1', 'd2'):
             first = net.first_id('MSN_' + h)
             channels = [readout_sample(m, max_msn, net.rngs.readout)
                         for m in net.channels('MSN_' + h)[:n_channels]]
+            self.samples[h] = channels
             targets = nest.NodeCollection(sorted(set(int(first + i) for m in channels for i in m)))
             self.readout[h] = nest.GetConnections(source=inputs, target=targets,
                                                   synapse_model='syn_' + h)
@@ -451,73 +463,95 @@ class PlasticState:
     def mean_weights(self, n_channels):
         """Mean cortico-striatal weight (pA) per channel: D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA."""
         import nest_routine as nr
-        row = []
+        sums, counts = [], []
         for h in ('d1', 'd2'):
             w = nr.get_connections_array(self.readout[h], 'weight')['weight']
             chan, rec = self.channel_of[h]
             for port in (1, 2):
                 sel = rec == port
-                sums = np.bincount(chan[sel] + 1, weights=w[sel], minlength=n_channels + 1)[1:]
-                counts = np.bincount(chan[sel] + 1, minlength=n_channels + 1)[1:]
-                row.append(sums / np.maximum(counts, 1))
-        return np.column_stack(row).ravel()  # channel-major: ch0 (4 values), ch1, ...
+                sums.append(np.bincount(chan[sel] + 1, weights=w[sel],
+                                        minlength=n_channels + 1)[1:])
+                counts.append(np.bincount(chan[sel] + 1, minlength=n_channels + 1)[1:])
+        world = parallel.world()          # this rank's synapses -> all ranks'
+        sums, counts = world.sum(np.array(sums)), world.sum(np.array(counts))
+        return (sums / np.maximum(counts, 1)).T.ravel()  # channel-major: ch0 (4 values), ch1, ...
 
     def apply_eta(self, eta, mode):
         """MSN_D2 -> MSN/GPe/GPi weights x eta (or := eta * first weight, Q-5)."""
         import nest_routine as nr
         for conns in self.eta_sets:
             w = nr.get_connections_array(conns, 'weight')['weight']
+            if not len(w):                 # no such synapse on this rank
+                continue
             new = np.full_like(w, w[0] * eta) if mode == 'first_weight' else w * eta
             nr.set_connections_array(conns, weight=new)
 
-    def _sorted(self, conns):
-        """Connection data and the order sorting it by (source, target, receptor).
+    KEYS = ('source', 'target', 'receptor')
+    STATE = ('weight', 'c', 'n')
 
-        GetConnections returns the same synapses in a build-dependent order;
-        multapses of one (source, target, receptor) have identical state
-        (same spikes, same initial weight), so this order identifies them.
-        """
+    @staticmethod
+    def _local(conns):
+        """This rank's plastic synapses: {key: array}."""
         import nest_routine as nr
-        d = nr.get_connections_array(conns, ['source', 'target', 'receptor', 'weight', 'c', 'n'])
-        return d, np.lexsort((d['receptor'], d['target'], d['source']))
+        return nr.get_connections_array(conns, PlasticState.KEYS + PlasticState.STATE)
+
+    @classmethod
+    def _sorted(cls, d):
+        """Synapses of every rank sorted by (source, target, receptor).
+
+        GetConnections returns the same synapses in a build-dependent order
+        (and under MPI only those with a local target); multapses of one
+        (source, target, receptor) have identical state (same spikes, same
+        initial weight), so this order identifies them.
+        """
+        names = cls.KEYS + cls.STATE
+        d = dict(zip(names, parallel.world().gather(*(d[k] for k in names))))
+        order = np.lexsort((d['receptor'], d['target'], d['source']))
+        return {k: v[order] for k, v in d.items()}
+
+    @staticmethod
+    def _key(source, target, receptor):
+        """One sortable int64 per (source, target, receptor): ids < 2**28, ports < 2**7."""
+        return ((np.asarray(source, np.int64) << 35) | (np.asarray(target, np.int64) << 7)
+                | np.asarray(receptor, np.int64))
 
     def snapshot(self):
         """Per-synapse state needed to resume, sorted by (source, target, receptor):
-        weight, eligibility trace c and dopamine trace n of every plastic synapse."""
+        weight, eligibility trace c and dopamine trace n of every plastic synapse
+        (of every rank)."""
         out = {}
         for h, conns in self.plastic.items():
-            d, order = self._sorted(conns)
-            for k, v in d.items():
-                out['%s_%s' % (h, k)] = v[order]
+            for k, v in self._sorted(self._local(conns)).items():
+                out['%s_%s' % (h, k)] = v
         return out
 
     def check(self, data):
         """Raise ParamError unless ``data`` (a checkpoint) fits the rebuilt network."""
         for h, conns in self.plastic.items():
-            d, order = self._sorted(conns)
-            for key in ('source', 'target', 'receptor', 'weight', 'c', 'n'):
+            d = self._sorted(self._local(conns))
+            for key in self.KEYS + self.STATE:
                 name = '%s_%s' % (h, key)
-                if name not in data or len(data[name]) != len(order):
+                if name not in data or len(data[name]) != len(d['source']):
                     raise fp.ParamError('checkpoint.npz does not fit the rebuilt network (%s '
                                         'missing or of another length); nothing was changed'
                                         % name)
-            for key in ('source', 'target', 'receptor'):
-                if not np.array_equal(d[key][order], data['%s_%s' % (h, key)]):
+            for key in self.KEYS:
+                if not np.array_equal(d[key], data['%s_%s' % (h, key)]):
                     raise fp.ParamError('checkpoint.npz does not fit the rebuilt network '
                                         '(other synapses: a changed package or parameters?); '
                                         'nothing was changed')
 
     def restore(self, data):
-        """Set the state saved by :meth:`snapshot` on the rebuilt network."""
+        """Set the state saved by :meth:`snapshot` on the rebuilt network: each
+        rank looks its own synapses up by (source, target, receptor)."""
         import nest_routine as nr
         self.check(data)
         for h, conns in self.plastic.items():
-            d, order = self._sorted(conns)
-            values = {}
-            for key in ('weight', 'c', 'n'):
-                values[key] = np.empty(len(order))
-                values[key][order] = data['%s_%s' % (h, key)]
-            nr.set_connections_array(conns, **values)
+            d = self._local(conns)
+            saved = self._key(*(data['%s_%s' % (h, k)] for k in self.KEYS))
+            at = np.searchsorted(saved, self._key(*(d[k] for k in self.KEYS)))
+            nr.set_connections_array(conns, **{k: np.asarray(data['%s_%s' % (h, k)])[at]
+                                               for k in self.STATE})
 
 
 def set_phase_windows(windows, phase_key, vt):
@@ -558,8 +592,8 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     """
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim['pl_n_stim'], sim['scale']), net.rngs.py,
-                    sim['stim_delay'])
+    stim = Stimulus(net, scaled_subset(sim, 'pl_n_stim'), net.rngs.py, sim['stim_delay'],
+                    sim['input_generator'])
     ep_len = episode_length_ms(sim)
     first_e = resume['next_episode'] if resume is not None else 0
     rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'],
@@ -568,6 +602,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     if state is None:
         state = PlasticState(net, n_rep, sim['weights_readout_msn'], bg['plastic_projections'])
     windows = protocol.stdp_windows(sim)
+    world = parallel.world()
     do_tests = DoTests(os.path.join(run_log.dir, 'do_tests.txt'), progress)
     n_total = protocol.n_episodes(sim)
     eta_done = False
@@ -589,7 +624,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     for e in range(first_e, n_total):
         phase, flag = episode_plan(e, sim)
         if flag is None:
-            flag = do_tests.read()
+            flag = world.bcast(do_tests.read() if world.root else None)
         phase_key = 'burst' if phase == 'CS+' else 'dip'
         set_phase_windows(windows, phase_key, net.vt['d1' if phase == 'CS+' else 'd2'])
         lvl1, lvl2 = stimulus_levels(phase, flag, sim)
@@ -621,11 +656,11 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
         run_log.append_line('mean_weights.txt', ' '.join(
             [str(e)] + ['%.9g' % w for w in state.mean_weights(n_rep)]))
         every = sim['checkpoint_every']
-        stop_now = stop_flag.signum is not None and e + 1 < n_total   # read once
-        if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or stop_now:
+        signum = stop_flag.agreed() if e + 1 < n_total else None     # read once
+        if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or signum:
             save_checkpoint(run_log, state, e + 1, eta_done, check)
-        if stop_now:
-            raise rc.Interrupted(stop_flag.signum, e + 1)
+        if signum:
+            raise rc.Interrupted(signum, e + 1)
         elapsed = time.time() - t0
         done = e + 1 - first_e
         progress('ep %3d %s %-2s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
@@ -643,7 +678,9 @@ def save_checkpoint(run_log, state, next_episode, eta_done, check):
     ``check`` (msd, params_digest) ties the checkpoint to its run.json, so a
     resume refuses a checkpoint of other parameters before anything is written.
     """
-    data = state.snapshot()
+    data = state.snapshot()                   # collective under MPI
+    if not parallel.world().root:
+        return
     tmp = run_log.path('checkpoint.tmp.npz')
     np.savez(tmp, next_episode=next_episode, eta_done=eta_done, **check, **data)
     os.replace(tmp, run_log.path('checkpoint.npz'))
@@ -727,14 +764,18 @@ def resume_setup(log_dir, progress=print):
     parameters, a finished run, a run of another mode.
     """
     meta = rc.read_run_json(log_dir)
+    meta_version = meta.get('format_version', 1)
     try:
-        if meta.get('format_version', 1) == 1:
+        if meta_version == 1:
             meta, added = rf.upgrade_meta(meta, *_package_defaults())
             if added:
                 progress('run.json of format 1: added %s from the package defaults (README, '
                          '*Checkpoints*)' % ', '.join(added))
         else:
-            meta, _ = rf.upgrade_meta(meta, {}, {})
+            meta, added = rf.upgrade_meta(meta, {}, {})
+            if added:
+                progress('run.json of format %d: added %s with the values that format was '
+                         'made with (README, *Checkpoints*)' % (meta_version, ', '.join(added)))
     except rf.RunFolderError as err:
         raise fp.ParamError('--resume %s: %s' % (log_dir, err)) from None
     sim, bg = meta['simParams'], meta['bgParams']
@@ -760,7 +801,7 @@ def preflight(net, sim):
         check_readout_times(sim, nest.min_delay)
     if sim['mode'] in ('action_selection', 'plasticity'):
         key = 'pl_n_stim' if sim['mode'] == 'plasticity' else 'as_n_stim'
-        n = scaled_subset(sim[key], sim['scale'])
+        n = scaled_subset(sim, key)
         for name in ('CSN', 'PTN'):
             smallest = min(len(m) for m in net.channels(name))
             if smallest < n:
@@ -768,7 +809,7 @@ def preflight(net, sim):
                     "key %r has bad value %r: at scale %g that is %d parrots per channel, but "
                     "the smallest %s channel has %d; allowed: at most %d at this scale"
                     % (key, sim[key], sim['scale'], n, name, smallest,
-                       int(smallest / sim['scale'])))
+                       int(smallest * sim[key] / n)))
 
 
 def open_run(args, progress):
@@ -804,6 +845,20 @@ def open_run(args, progress):
     return sim, bg, resume, meta, RunLog(log_dir), lock
 
 
+def rank_checks(net, state=None):
+    """Digests per MPI rank of what every rank must share (raises if they differ):
+    positions, channel members and, in plasticity, the weight read-out sample."""
+    world = parallel.world()
+    out = {'positions': world.agree('the positions', *(net.xy[k] for k in sorted(net.xy))),
+           'channels': world.agree('the channel members', *(
+               m for name in sorted(net.pops) if name in net.xy or name.startswith('MSN_')
+               for m in net.channels(name)))}
+    if state is not None:
+        out['readout'] = world.agree('the weight read-out sample', *(
+            c for h in sorted(state.samples) for c in state.samples[h]))
+    return out
+
+
 def run(sim, bg, resume, meta, run_log, stop, progress):
     """Build, check, prepare the folder, run the mode; returns the exit code."""
     import ini_all
@@ -820,6 +875,7 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
             kwargs['resume'] = resume
             if resume is not None:
                 kwargs['state'].check(resume)
+        checks = rank_checks(net, kwargs.get('state'))
         stop.check()
     except (ini_all.ScaleError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
@@ -827,7 +883,7 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     except rc.Interrupted as intr:
         progress('interrupted during the build; nothing was written')
         return intr.exit_code
-    extra = {'status': 'running'}
+    extra = {'status': 'running', 'rank_checks': checks}
     # only now, with every check passed and the network built, touch the folder
     if resume is None:
         run_log.clean()
@@ -864,23 +920,50 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     return 0
 
 
+def open_other_rank(args, world):
+    """What rank > 0 needs once rank 0 has opened the run: the same parameters
+    (and checkpoint), a scratch RunLog and no lock (rank 0 holds it)."""
+    if args.resume:
+        sim, bg, resume, meta = resume_setup(args.resume, lambda line: None)
+        sim.update(resume_overrides(args))
+    else:
+        sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
+        bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
+        resume = meta = None
+    return sim, bg, resume, meta, RunLog(parallel.scratch_dir(world.rank)), rc.NoLock()
+
+
 def main(argv=None):
     args = parse_args(argv)
+    world = parallel.world() if parallel.launched_by_mpi() else parallel.World()
 
     def progress(line):
-        print(line, flush=True)
+        if world.root:
+            print(line, flush=True)
 
-    try:
-        sim, bg, resume, meta, run_log, lock = open_run(args, progress)
-    except fp.ParamError as err:
-        print('error: %s' % err, file=sys.stderr)
+    error, opened = None, None
+    if world.root:
+        try:
+            opened = open_run(args, progress)
+        except fp.ParamError as err:
+            error = str(err)
+    error = world.bcast(error)            # every rank stops, or none
+    if error is not None:
+        if world.root:
+            print('error: %s' % error, file=sys.stderr)
         return 2
-    stop = rc.StopFlag().install()
+    if not world.root:
+        opened = open_other_rank(args, world)
+    world.barrier()                       # rank 0 has locked the folder before others read it
+    sim, bg, resume, meta, run_log, lock = opened
+    stop = rc.StopFlag(agree=world.max).install()
     try:
         return run(sim, bg, resume, meta, run_log, stop, progress)
     finally:
         stop.uninstall()
         lock.release()
+        if not world.root:
+            shutil.rmtree(run_log.dir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -5,6 +5,9 @@ Usage (from the repository root)::
 
     python3 benchmarks/bench.py --scale 1 --mode resting_state --model-ms 3000 --threads 2
     python3 benchmarks/bench.py --scale 0.1 --mode plasticity --episodes 3
+    python3 benchmarks/bench.py --set input_generator=poisson_generator   # the old drive
+    python3 benchmarks/bench.py --bg-set rateCSN=0 --bg-set ratePTN=0 --bg-set rateCMPf=0
+                                                  # silent inputs: the drive's share
 
 Output: one line ``BENCH key=value ...`` with build seconds, wall seconds per
 model second, peak RSS (MB), nodes, synapses, recorded spikes per wall
@@ -37,7 +40,12 @@ def overrides(args):
     else:
         sets += ['con_ep=%d' % (args.episodes - 1), 'gen_ep=0', 'dis_ep=1', 'probe_T1=[]',
                  'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0']
-    return [x for s in sets for x in ('--set', s)]
+    out = [x for s in sets for x in ('--set', s)]
+    for s in args.set:
+        out += ['--set', s]
+    for s in args.bg_set:
+        out += ['--bg-set', s]
+    return out
 
 
 def main():
@@ -52,6 +60,10 @@ def main():
     p.add_argument('--msd', type=int, default=814)
     p.add_argument('--deliver-interval', type=int, default=0,
                    help='volume-transmitter interval (x min_delay); 0 = simParams default')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                   help='extra simParams override, e.g. input_generator=poisson_generator')
+    p.add_argument('--bg-set', action='append', default=[], metavar='KEY=VALUE',
+                   help='extra bgParams override, e.g. rateCSN=0 (silent inputs)')
     args = p.parse_args()
     log_dir = tempfile.mkdtemp(prefix='bench_')
     t0 = time.time()
@@ -62,7 +74,10 @@ def main():
     with open(os.path.join(log_dir, 'run.json')) as fh:
         meta = json.load(fh)
     model_s = meta['model_ms'] / 1000.0
+    sim = meta['simParams']
     fields = dict(mode=args.mode, scale=args.scale, threads=meta['threads'],
+                  input_generator=sim.get('input_generator', 'poisson_generator'),
+                  full_size_inputs=sim.get('full_size_inputs', False),
                   nest=meta['nest_version'], deliver_interval=meta['simParams'][
                       'vt_deliver_interval'][args.mode],
                   build_s='%.1f' % meta['build_seconds'], model_s='%.1f' % model_s,

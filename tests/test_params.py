@@ -50,6 +50,10 @@ CASES = [
     ('negative rate', dict(DA_rate='-1.0'), "'DA_rate'", '-1.0', '>= 0'),
     ('NaN', dict(dc="float('nan')"), "'dc'", 'nan', '>= 0'),
     ('infinity', dict(pl_warmup='1e400'), "'pl_warmup'", 'inf', '>= 0'),
+    ('unknown input drive', dict(input_generator="'poisson_generator_ps2'"),
+     "'input_generator'", "'poisson_generator_ps2'", "'poisson_generator'"),
+    ('input switch not a bool', dict(full_size_inputs="'yes'"), "'full_size_inputs'", "'yes'",
+     'True or False'),
 ]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import fetch_params as fp
 import protocol
+import run_control as rc
 import run_folder as rf
 from conftest import REFERENCE, load_json, reference_dir, run_model
 
@@ -144,16 +145,36 @@ def test_stdp_windows_follow_the_parameter_entries():
 
 def test_upgrade_of_a_format_1_run_json():
     sim, bg = fp.read_sim(), fp.read_bg()
-    old_sim = {k: v for k, v in sim.items() if k not in ('stim_delay', 'stdp_windows', 'mode')}
+    old_sim = {k: v for k, v in sim.items() if k not in (
+        'stim_delay', 'stdp_windows', 'mode', 'input_generator', 'full_size_inputs')}
     old_bg = {k: v for k, v in bg.items() if k not in ('plastic_projections', 'normalrate')}
     meta, added = rf.upgrade_meta({'simParams': old_sim, 'bgParams': old_bg}, sim, bg)
-    assert sorted(added) == ['normalrate', 'plastic_projections', 'stdp_windows', 'stim_delay']
+    assert sorted(added) == ['full_size_inputs', 'input_generator', 'normalrate',
+                             'plastic_projections', 'stdp_windows', 'stim_delay']
+    # formats 1 and 2 were made with the old drive, whatever today's default
+    assert meta['simParams']['input_generator'] == 'poisson_generator'
+    assert meta['simParams']['full_size_inputs'] is False
     assert meta['format_version'] == rf.FORMAT_VERSION
     assert meta['simParams']['stdp_windows'] == sim['stdp_windows']
     with pytest.raises(rf.RunFolderError, match="lacks the key 'bgParams'"):
         rf.upgrade_meta({'simParams': old_sim}, sim, bg)
     with pytest.raises(rf.RunFolderError, match='newer than this package'):
         rf.upgrade_meta({'format_version': 99, 'simParams': {}, 'bgParams': {}}, sim, bg)
+
+
+def test_upgrade_of_a_format_2_run_json_keeps_its_digest():
+    """Format 2 lacks input_generator and full_size_inputs; the upgrade adds the
+    values its runs were made with, and the parameter digest (checkpoint,
+    sweep state) is unchanged by it."""
+    sim, bg = fp.read_sim(), fp.read_bg()
+    old_sim = {k: v for k, v in sim.items() if k not in ('input_generator', 'full_size_inputs')}
+    before = rc.params_digest(old_sim, bg)
+    meta, added = rf.upgrade_meta({'format_version': 2, 'simParams': dict(old_sim),
+                                   'bgParams': bg}, {}, {})
+    assert sorted(added) == ['full_size_inputs', 'input_generator']
+    assert rc.params_digest(meta['simParams'], bg) == before
+    assert rc.params_digest(dict(meta['simParams'], input_generator='poisson_generator_ps'),
+                            bg) != before
 
 
 def test_a_run_that_fails_its_checks_keeps_the_old_results(own_runs, tmp_path):

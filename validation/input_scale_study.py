@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Reduced scale with scaled or full-size input layers against full scale (issue #11).
+
+Usage (from the repository root; runs in the background, one run at a time)::
+
+    python3 validation/input_scale_study.py --root /tmp/input_study --scale 0.1 \
+        --seeds 814 815 816 --episodes 10 --threads 2
+
+For each setting of ``full_size_inputs`` (False, True) and each seed it makes
+a resting run (``--resting-ms``) and a plasticity run of ``--episodes`` CS+
+episodes (κ 4, λ 0.2, η 1, the shipped defaults), then prints, per setting,
+mean ± sd over seeds of:
+
+* the resting rate of every nucleus (Hz, window of the resting mode);
+* MSN_d1 channel 1 over the first CS+ episodes (Hz), to compare with the
+  full-scale value in the README and the published window mean (0.159 ±
+  0.010, MODEL_SPEC 10.2);
+* wall seconds per model second of each run (from run.json).
+
+Runs already finished under ``--root`` are reused, so the study can be
+stopped and started again. Writes ``summary.json`` under ``--root``.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+import run_folder as rf  # noqa: E402
+
+NUCLEI = ('MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
+
+
+def run_once(log_dir, sets):
+    """stim_all_model.py into ``log_dir`` unless it has finished there already."""
+    meta = os.path.join(log_dir, 'run.json')
+    if os.path.exists(meta) and json.load(open(meta)).get('status') == 'finished':
+        return
+    cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--log-dir', log_dir,
+           '--overwrite']
+    for s in sets:
+        cmd += ['--set', s]
+    print('running', ' '.join(cmd[2:]), flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def wall_per_model_s(log_dir):
+    meta = json.load(open(os.path.join(log_dir, 'run.json')))
+    return meta['sim_seconds'] / (meta['model_ms'] / 1000.0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--root', required=True)
+    p.add_argument('--scale', type=float, default=0.1)
+    p.add_argument('--seeds', type=int, nargs='+', default=[814, 815, 816])
+    p.add_argument('--episodes', type=int, default=10, help='CS+ episodes of the plasticity runs')
+    p.add_argument('--resting-ms', type=float, default=3000.0)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--settings', default='False,True', help='full_size_inputs values to run')
+    args = p.parse_args()
+    common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
+    summary = {}
+    for full in args.settings.split(','):
+        rows = {'resting': [], 'd1_ch1': [], 'wall_resting': [], 'wall_plasticity': []}
+        for seed in args.seeds:
+            base = os.path.join(args.root, 'full_inputs_%s' % full, 'msd_%d' % seed)
+            rest = os.path.join(base, 'resting')
+            run_once(rest, common + ['full_size_inputs=%s' % full, 'msd=%d' % seed,
+                                     'simDuration=%r' % args.resting_ms])
+            fr = json.load(open(os.path.join(rest, 'mean_fr.json')))
+            rows['resting'].append([fr[n] for n in NUCLEI])
+            rows['wall_resting'].append(wall_per_model_s(rest))
+            plast = os.path.join(base, 'plasticity')
+            run_once(plast, common + [
+                'full_size_inputs=%s' % full, 'msd=%d' % seed, 'resting_state=False',
+                'plasticity=True', 'con_ep=%d' % args.episodes, 'gen_ep=0', 'dis_ep=1',
+                'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'])
+            run = rf.RunFolder(plast)
+            rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
+            rows['wall_plasticity'].append(wall_per_model_s(plast))
+        summary[full] = {k: np.asarray(v).tolist() for k, v in rows.items()}
+        res = np.asarray(rows['resting'])
+        print('full_size_inputs=%s, scale %g, %d seeds' % (full, args.scale, len(args.seeds)))
+        for i, n in enumerate(NUCLEI):
+            print('  resting %-7s %8.4f +- %.4f Hz' % (n, res[:, i].mean(), res[:, i].std(ddof=1)))
+        d1 = np.asarray(rows['d1_ch1'])
+        print('  MSN_d1 ch1, CS+ episodes 0-%d: %.4f +- %.4f Hz' % (args.episodes - 1, d1.mean(),
+                                                                     d1.std(ddof=1)))
+        print('  wall per model second: resting %.2f s, plasticity %.2f s'
+              % (np.mean(rows['wall_resting']), np.mean(rows['wall_plasticity'])), flush=True)
+    with open(os.path.join(args.root, 'summary_%g.json' % args.scale), 'w') as fh:
+        json.dump(summary, fh, indent=1)
+
+
+if __name__ == '__main__':
+    main()
