@@ -416,10 +416,17 @@ def get_connections_array(conns, keys, chunk=100_000):
 
 
 def set_connections_array(conns, chunk=100_000, **values):
-    """Set per-connection arrays (same order as ``conns``), in slices."""
+    """Set per-connection arrays (same order as ``conns``), in slices.
+
+    Passed as one dict per connection: NEST refuses per-key lists under MPI
+    (``SynapseCollection.set`` cannot know they are rank-local), while the
+    collections here come from ``GetConnections`` and hold only this rank's
+    synapses, so the dicts line up with them.
+    """
+    keys = list(values)
     for start in range(0, len(conns), chunk):
-        conns[start:start + chunk].set(**{k: np.asarray(v[start:start + chunk]).tolist()
-                                          for k, v in values.items()})
+        cols = [np.asarray(values[k][start:start + chunk]).tolist() for k in keys]
+        conns[start:start + chunk].set([dict(zip(keys, row)) for row in zip(*cols)])
 
 
 def num_connections():

@@ -10,8 +10,10 @@ Usage (from the repository root)::
                                                   # silent inputs: the drive's share
 
 Output: one line ``BENCH key=value ...`` with build seconds, wall seconds per
-model second, peak RSS (MB), nodes, synapses, recorded spikes per wall
-second, NEST version and threads. Runs the package's own entry point
+model second, peak RSS (MB; the largest rank and every rank), nodes,
+synapses, recorded spikes per wall second, NEST version, threads and MPI
+processes. Under MPI (``mpirun -np 2 PYTHON benchmarks/bench.py --threads 1``)
+rank 0 prints the line. Runs the package's own entry point
 (stim_all_model.main), so it measures exactly what a user runs.
 """
 import argparse
@@ -22,7 +24,10 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import parallel  # noqa: E402
 import stim_all_model  # noqa: E402
 
 
@@ -65,12 +70,16 @@ def main():
     p.add_argument('--bg-set', action='append', default=[], metavar='KEY=VALUE',
                    help='extra bgParams override, e.g. rateCSN=0 (silent inputs)')
     args = p.parse_args()
-    log_dir = tempfile.mkdtemp(prefix='bench_')
+    world = parallel.world() if parallel.launched_by_mpi() else parallel.World()
+    log_dir = world.bcast(tempfile.mkdtemp(prefix='bench_') if world.root else None)
     t0 = time.time()
     rc = stim_all_model.main(['--log-dir', log_dir] + overrides(args))
     wall = time.time() - t0
     if rc:
         sys.exit(rc)
+    rss_mb = world.gather(np.array([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+    if not world.root:
+        return
     with open(os.path.join(log_dir, 'run.json')) as fh:
         meta = json.load(fh)
     model_s = meta['model_ms'] / 1000.0
@@ -84,7 +93,9 @@ def main():
                   sim_s='%.1f' % meta['sim_seconds'],
                   wall_per_model_s='%.2f' % (meta['sim_seconds'] / model_s),
                   total_wall_s='%.1f' % wall,
-                  peak_rss_mb='%.0f' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  mpi_processes=meta.get('mpi_processes', 1),
+                  peak_rss_mb='%.0f' % rss_mb.max(),
+                  peak_rss_mb_per_rank='/'.join('%.0f' % r for r in rss_mb),
                   nodes=meta['n_nodes'], synapses=meta['n_synapses'],
                   spikes_per_s='%.0f' % (meta.get('n_spikes', 0) / meta['sim_seconds']))
     print('BENCH ' + ' '.join('%s=%s' % kv for kv in fields.items()), flush=True)

@@ -141,7 +141,7 @@ def test_checkpoint_of_two_ranks_resumes_under_two_ranks_and_under_threads(tmp_p
     deadline = time.time() + 600
     rows = d / 'GPi_fr.txt'
     while time.time() < deadline and proc.poll() is None:
-        if rows.exists() and len(rows.read_text().splitlines()) >= 2:  # header + 1 episode
+        if rows.exists() and len(rows.read_text().splitlines()) >= 1:  # one episode done
             break
         time.sleep(0.5)
     pids = _rank_pids(d)
@@ -152,7 +152,7 @@ def test_checkpoint_of_two_ranks_resumes_under_two_ranks_and_under_threads(tmp_p
     m = meta(d)
     assert m['status'] == 'interrupted', m['status']
     n = m['next_episode']
-    assert 1 <= n < 7 and len(rows.read_text().splitlines()) == n + 1
+    assert 1 <= n < 7 and len(rows.read_text().splitlines()) == n
     copies = {}
     for name, ranks, threads in (('mpi', 2, 1), ('threads', 1, 2)):
         copies[name] = tmp_path / name
@@ -162,4 +162,4 @@ def test_checkpoint_of_two_ranks_resumes_under_two_ranks_and_under_threads(tmp_p
     a, b = rate_files(copies['mpi']), rate_files(copies['threads'])
     for name in a:
         assert a[name] == b[name], name
-    assert len((copies['mpi'] / 'GPi_fr.txt').read_text().splitlines()) == 8   # 7 episodes
+    assert len((copies['mpi'] / 'GPi_fr.txt').read_text().splitlines()) == 7   # 7 episodes
