@@ -221,3 +221,40 @@ def test_array_failing_run_fails_alone(slurm_cluster, tmp_path):
     assert 'pl_warmup' in err
     assert load_json(root / RUN_K2)['status'] == 'finished'
     assert not (root / RUN_K4).exists()
+
+
+# --------------------------------------------------------------------------
+# MPI: one run over two tasks (needs the MPI build of NEST, see test_mpi.py)
+# --------------------------------------------------------------------------
+def test_two_tasks_make_one_mpi_run(slurm_cluster, tmp_path):
+    """sbatch --ntasks=2 --cpus-per-task=1 go.slurm: one srun of 2 ranks
+    (PMIx) that writes one run folder, equal to 1 process x 2 threads."""
+    from test_mpi import MPI_PYTHON, _mpi_missing
+    missing = _mpi_missing()
+    if missing:
+        pytest.skip(missing)
+    sets = ('--set', 'scale=0.02', '--set', 'simDuration=1500')
+    job = submit_go(slurm_cluster, tmp_path, *sets, '--log-dir', 'run1', extra=('--ntasks=2',),
+                    env=',BG_PYTHON=%s,BG_SRUN_MPI=pmix' % MPI_PYTHON)
+    result = slurm_cluster.wait(job, JOB_TIMEOUT)
+    assert result == ('COMPLETED', 0, 0), read(tmp_path / (job + '.err'))[-3000:]
+    meta = load_json(tmp_path / 'run1' / 'run.json')
+    assert (meta['mpi_processes'], meta['threads']) == (2, 1)
+    # one progress stream (rank 0), not two
+    assert read(tmp_path / (job + '.out')).count('built the network') == 1
+    ref = tmp_path / 'threads'
+    proc = subprocess.run([MPI_PYTHON, os.path.join(REPO, 'stim_all_model.py'), '--log-dir',
+                           str(ref), *sets, '--set', 'nbcpu=2'], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ('mean_fr.json', 'At.json'):
+        assert (tmp_path / 'run1' / name).read_bytes() == (ref / name).read_bytes(), name
+
+
+def test_sweep_refuses_several_tasks(slurm_cluster, tmp_path):
+    job = submit_go(slurm_cluster, tmp_path, '--sweep', 'tiny.toml',
+                    extra=('--ntasks=2', '--array=0-0'), array=True)
+    result = slurm_cluster.wait(job + '_0', JOB_TIMEOUT)
+    err = read(tmp_path / (job + '_0.err'))
+    assert result == ('FAILED', 2, 0), err
+    assert '--ntasks=1' in err
