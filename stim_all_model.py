@@ -946,12 +946,16 @@ def main(argv=None):
         try:
             opened = open_run(args, progress)
         except fp.ParamError as err:
-            error = str(err)
+            error = (2, str(err))
+        except Exception as err:          # e.g. a folder without flock: stop every rank
+            if world.size == 1:
+                raise
+            error = (1, '%s: %s' % (type(err).__name__, err))
     error = world.bcast(error)            # every rank stops, or none
     if error is not None:
         if world.root:
-            print('error: %s' % error, file=sys.stderr)
-        return 2
+            print('error: %s' % error[1], file=sys.stderr)
+        return error[0]
     if not world.root:
         opened = open_other_rank(args, world)
     world.barrier()                       # rank 0 has locked the folder before others read it

@@ -163,3 +163,15 @@ def test_checkpoint_of_two_ranks_resumes_under_two_ranks_and_under_threads(tmp_p
     for name in a:
         assert a[name] == b[name], name
     assert len((copies['mpi'] / 'GPi_fr.txt').read_text().splitlines()) == 7   # 7 episodes
+
+
+def test_bad_input_stops_every_rank_with_one_message(tmp_path):
+    """Rank 0 checks the parameters and the folder; every rank stops with its
+    exit code (no rank left waiting in NEST), the message printed once."""
+    d = tmp_path / 'occupied'
+    d.mkdir()
+    (d / 'run.json').write_text('{}')
+    for sets, text in ((('scale=0',), "'scale'"), ((), 'holds')):
+        proc = subprocess.run(_cmd(d, sets, 2, 1), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert proc.stderr.count('error: ') == 1 and text in proc.stderr, proc.stderr
