@@ -62,6 +62,7 @@ def main():
     p.add_argument('--resting-ms', type=float, default=3000.0)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--settings', default='False,True', help='full_size_inputs values to run')
+    p.add_argument('--resting-only', action='store_true', help='no plasticity runs')
     args = p.parse_args()
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
     summary = {}
@@ -75,6 +76,8 @@ def main():
             fr = json.load(open(os.path.join(rest, 'mean_fr.json')))
             rows['resting'].append([fr[n] for n in NUCLEI])
             rows['wall_resting'].append(wall_per_model_s(rest))
+            if args.resting_only:
+                continue
             plast = os.path.join(base, 'plasticity')
             run_once(plast, common + [
                 'full_size_inputs=%s' % full, 'msd=%d' % seed, 'resting_state=False',
@@ -88,11 +91,14 @@ def main():
         print('full_size_inputs=%s, scale %g, %d seeds' % (full, args.scale, len(args.seeds)))
         for i, n in enumerate(NUCLEI):
             print('  resting %-7s %8.4f +- %.4f Hz' % (n, res[:, i].mean(), res[:, i].std(ddof=1)))
-        d1 = np.asarray(rows['d1_ch1'])
-        print('  MSN_d1 ch1, CS+ episodes 0-%d: %.4f +- %.4f Hz' % (args.episodes - 1, d1.mean(),
-                                                                     d1.std(ddof=1)))
-        print('  wall per model second: resting %.2f s, plasticity %.2f s'
-              % (np.mean(rows['wall_resting']), np.mean(rows['wall_plasticity'])), flush=True)
+        print('  wall per model second: resting %.2f s' % np.mean(rows['wall_resting']))
+        if not args.resting_only:
+            d1 = np.asarray(rows['d1_ch1'])
+            print('  MSN_d1 ch1, CS+ episodes 0-%d: %.4f +- %.4f Hz (each seed: %s)'
+                  % (args.episodes - 1, d1.mean(), d1.std(ddof=1),
+                     ' '.join('%.3f' % v for v in d1)))
+            print('  wall per model second: plasticity %.2f s'
+                  % np.mean(rows['wall_plasticity']), flush=True)
     with open(os.path.join(args.root, 'summary_%g.json' % args.scale), 'w') as fh:
         json.dump(summary, fh, indent=1)
 
