@@ -69,7 +69,8 @@ def main():
     for full in args.settings.split(','):
         rows = {'resting': [], 'd1_ch1': [], 'wall_resting': [], 'wall_plasticity': []}
         for seed in args.seeds:
-            base = os.path.join(args.root, 'full_inputs_%s' % full, 'msd_%d' % seed)
+            base = os.path.join(args.root, 'scale_%g' % args.scale, 'full_inputs_%s' % full,
+                                'msd_%d' % seed)
             rest = os.path.join(base, 'resting')
             run_once(rest, common + ['full_size_inputs=%s' % full, 'msd=%d' % seed,
                                      'simDuration=%r' % args.resting_ms])
