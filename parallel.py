@@ -130,6 +130,12 @@ def world():
     return World(MPI.COMM_WORLD)
 
 
+def current():
+    """The World of this process: :func:`world` under an MPI launcher, else one
+    process without importing NEST (so parameter errors come first)."""
+    return world() if launched_by_mpi() else World()
+
+
 def scratch_dir(rank):
     """A private folder for the files a non-writing rank produces (deleted by the caller)."""
     return tempfile.mkdtemp(prefix='bg_rank%d_' % rank, dir=os.environ.get('TMPDIR'))

@@ -490,13 +490,13 @@ class PlasticState:
     STATE = ('weight', 'c', 'n')
 
     @staticmethod
-    def _local(conns):
-        """This rank's plastic synapses: {key: array}."""
+    def _local(conns, names=KEYS + STATE):
+        """This rank's plastic synapses: {name: array}."""
         import nest_routine as nr
-        return nr.get_connections_array(conns, PlasticState.KEYS + PlasticState.STATE)
+        return nr.get_connections_array(conns, names)
 
-    @classmethod
-    def _sorted(cls, d):
+    @staticmethod
+    def _sorted(d):
         """Synapses of every rank sorted by (source, target, receptor).
 
         GetConnections returns the same synapses in a build-dependent order
@@ -504,7 +504,7 @@ class PlasticState:
         (source, target, receptor) have identical state (same spikes, same
         initial weight), so this order identifies them.
         """
-        names = cls.KEYS + cls.STATE
+        names = list(d)
         d = dict(zip(names, parallel.world().gather(*(d[k] for k in names))))
         order = np.lexsort((d['receptor'], d['target'], d['source']))
         return {k: v[order] for k, v in d.items()}
@@ -528,7 +528,7 @@ class PlasticState:
     def check(self, data):
         """Raise ParamError unless ``data`` (a checkpoint) fits the rebuilt network."""
         for h, conns in self.plastic.items():
-            d = self._sorted(self._local(conns))
+            d = self._sorted(self._local(conns, self.KEYS))
             for key in self.KEYS + self.STATE:
                 name = '%s_%s' % (h, key)
                 if name not in data or len(data[name]) != len(d['source']):
@@ -543,11 +543,12 @@ class PlasticState:
 
     def restore(self, data):
         """Set the state saved by :meth:`snapshot` on the rebuilt network: each
-        rank looks its own synapses up by (source, target, receptor)."""
+        rank looks its own synapses up by (source, target, receptor). ``data``
+        must have passed :meth:`check` (``run`` checks it before anything is
+        written)."""
         import nest_routine as nr
-        self.check(data)
         for h, conns in self.plastic.items():
-            d = self._local(conns)
+            d = self._local(conns, self.KEYS)
             saved = self._key(*(data['%s_%s' % (h, k)] for k in self.KEYS))
             at = np.searchsorted(saved, self._key(*(d[k] for k in self.KEYS)))
             nr.set_connections_array(conns, **{k: np.asarray(data['%s_%s' % (h, k)])[at]
@@ -812,6 +813,14 @@ def preflight(net, sim):
                        int(smallest * sim[key] / n)))
 
 
+def fresh_params(args):
+    """simParams and bgParams of a new run: files plus --set/--bg-set, validated."""
+    sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
+    bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
+    fp.check_combination(sim, bg)
+    return sim, bg
+
+
 def open_run(args, progress):
     """Parameters, the locked RunLog and the resume data, or ParamError.
 
@@ -830,9 +839,7 @@ def open_run(args, progress):
             lock.release()
             raise
         return sim, bg, resume, meta, RunLog(args.resume), lock
-    sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-    bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
-    fp.check_combination(sim, bg)
+    sim, bg = fresh_params(args)
     for note in fp.protocol_notes(sim):
         progress('note: ' + note)
     log_dir = rc.prepare_log_dir(args.log_dir or 'log')
@@ -927,15 +934,13 @@ def open_other_rank(args, world):
         sim, bg, resume, meta = resume_setup(args.resume, lambda line: None)
         sim.update(resume_overrides(args))
     else:
-        sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-        bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
-        resume = meta = None
+        (sim, bg), resume, meta = fresh_params(args), None, None
     return sim, bg, resume, meta, RunLog(parallel.scratch_dir(world.rank)), rc.NoLock()
 
 
 def main(argv=None):
     args = parse_args(argv)
-    world = parallel.world() if parallel.launched_by_mpi() else parallel.World()
+    world = parallel.current()
 
     def progress(line):
         if world.root:

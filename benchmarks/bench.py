@@ -70,7 +70,7 @@ def main():
     p.add_argument('--bg-set', action='append', default=[], metavar='KEY=VALUE',
                    help='extra bgParams override, e.g. rateCSN=0 (silent inputs)')
     args = p.parse_args()
-    world = parallel.world() if parallel.launched_by_mpi() else parallel.World()
+    world = parallel.current()
     log_dir = world.bcast(tempfile.mkdtemp(prefix='bench_') if world.root else None)
     t0 = time.time()
     rc = stim_all_model.main(['--log-dir', log_dir] + overrides(args))
