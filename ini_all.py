@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import input_drive
 import nest_routine as nr
 
 NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')        # creation order (MODEL_SPEC 1.4)
@@ -72,7 +73,7 @@ class BGNetwork:
     projections: list
     vt: dict
     da_gen: dict
-    input_gen: dict
+    inputs: input_drive.InputDrive   # the input layers' drive and the stimulus
     rngs: object = None          # nest_routine.Rngs of the run
     recorders: dict = field(default_factory=dict)
     build_seconds: float = 0.0
@@ -131,13 +132,16 @@ def _create_neurons(bg, sizes, rngs, extent):
     return pops, xy
 
 
-def _create_inputs(bg, sizes, rngs, extent, pops, xy, generator):
-    gens = {}
+def _create_inputs(bg, sim, sizes, rngs, extent, pops, xy):
+    """The input layers (grid positions, consumed in the original order) and their drive."""
     for name in nr.INPUTS:
         xy[name] = nr.grid_positions(sizes[name], 0.5, 1.0, rngs.grid)
-        pops[name], gens[name] = nr.create_input_layer(xy[name], bg['rate' + name],
-                                                       bg['input_delay'], extent, generator)
-    return gens
+    drive = input_drive.create_inputs({name: xy[name] for name in nr.INPUTS},
+                                      {name: bg['rate' + name] for name in nr.INPUTS},
+                                      bg['input_delay'], extent, sim['input_generator'],
+                                      rngs.inputs, sim['dt'])
+    pops.update({name: drive.layers[name].nodes for name in nr.INPUTS})
+    return drive
 
 
 def _halves(name, pops, xy):
@@ -272,7 +276,7 @@ def build_network(sim, bg, rngs, progress=print):
     extent = [int(sim['scalefactor'][0]) + 1, int(sim['scalefactor'][1]) + 1]
     sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'], input_scale(sim))
     pops, xy = _create_neurons(bg, sizes, rngs, extent)
-    input_gen = _create_inputs(bg, sizes, rngs, extent, pops, xy, sim['input_generator'])
+    inputs = _create_inputs(bg, sim, sizes, rngs, extent, pops, xy)
     vt, da_gen = {}, {}
     interval = sim['vt_deliver_interval'][sim['mode']]
     stdp = bg['stdp']
@@ -286,7 +290,7 @@ def build_network(sim, bg, rngs, progress=print):
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
                     centres=nr.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,
-                    da_gen=da_gen, input_gen=input_gen, rngs=rngs)
+                    da_gen=da_gen, inputs=inputs, rngs=rngs)
     names = RECORDED + (nr.INPUTS if sim['record_inputs'] else ())
     for name in names:
         net.recorders[name] = nr.create_spike_recorder(name, sim['record_start'])

@@ -30,12 +30,16 @@ simParams = {
     # full network (parrot density in its mask, inputs shared with its
     # neighbours); only the MSNs shrink. Default by measurement (README).
     'full_size_inputs': False,
-    # How each input parrot gets its Poisson train (the same process either
-    # way: independent Poisson trains, spikes on the dt grid):
-    #   'poisson_generator_ps'  cost grows with the spikes (default);
-    #   'poisson_generator'     one Poisson draw per parrot per step (the
+    # How each input node gets its Poisson train (the same process every
+    # way: independent Poisson trains, spikes on the dt grid; README, Input drive):
+    #   'spike_train_injector'  injector nodes loaded with trains drawn in
+    #                           NumPy stretch by stretch; cost grows with the
+    #                           spikes (default, fastest);
+    #   'poisson_generator_ps'  parrots fed by one poisson_generator_ps per layer;
+    #   'poisson_generator'     parrots fed by one poisson_generator per layer,
+    #                           one Poisson draw per parrot per step (the
     #                           original's drive, ~2x slower at full scale).
-    'input_generator': 'poisson_generator_ps',
+    'input_generator': 'spike_train_injector',
 
     # ------------------------------------------------------------------
     # Recording and output

@@ -164,7 +164,7 @@ def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
     import nest_routine as nr
     t_stop = sim['simDuration'] + sim['initial_ignore']
     t0 = time.time()
-    nest.Simulate(t_stop)
+    net.inputs.run(t_stop, 'resting')
     sim_seconds = time.time() - t0
     rates, events, sizes = resting_rates(net, sim, t_stop)
     run_log.write_json('mean_fr.json', rates)
@@ -189,31 +189,31 @@ def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
 # Shared pieces of the episode modes
 # --------------------------------------------------------------------------
 class Stimulus:
-    """Per-channel Poisson generators on sampled CSN/PTN parrots (MODEL_SPEC 6.2).
+    """Per-channel Poisson stimulus on sampled CSN/PTN input nodes (MODEL_SPEC 6.2).
 
-    For each input population and channel, ``n`` parrots are sampled (Python
-    stream of the master seed) from the channel's members and driven by
-    their own generator, on top of the background rate.
+    For each input population and channel, ``n`` nodes are sampled (Python
+    stream of the master seed) from the channel's members; the network's
+    input drive (``net.inputs``) adds the stimulus rate on them inside a
+    window, on top of the background rate.
     """
 
-    def __init__(self, net, n_per_channel, rng, delay, generator='poisson_generator_ps'):
+    def __init__(self, net, n_per_channel, rng, delay):
         import nest
         import nest_routine as nr
-        self.gens, self.subsets, self.recorders, self.first = {}, {}, {}, {}
+        self.inputs = net.inputs
+        self.handles, self.subsets, self.recorders, self.first = {}, {}, {}, {}
         for name in ('CSN', 'PTN'):
             first = net.first_id(name)
             self.first[name] = first
-            gens = nest.Create(generator, len(net.centres), params={'rate': 0.0})
             chosen = []
             for k, members in enumerate(net.channels(name)):
                 if len(members) < n_per_channel:
                     raise RuntimeError('%s channel %d has %d members, fewer than the %d to '
                                        'stimulate' % (name, k, len(members), n_per_channel))
                 ids = sorted(rng.sample(sorted(int(first + m) for m in members), n_per_channel))
-                nest.Connect(gens[k], nest.NodeCollection(ids), 'all_to_all',
-                             {'weight': 1.0, 'delay': delay})
                 chosen.append(np.asarray(ids) - first)
-            self.gens[name], self.subsets[name] = gens, chosen
+                self.handles[name, k] = self.inputs.add_stimulus(name, chosen[-1], delay)
+            self.subsets[name] = chosen
             parallel.world().agree('the stimulated %s subsets' % name, *chosen)
             everyone = nest.NodeCollection(sorted(set(int(first + i) for c in chosen for i in c)))
             self.recorders[name] = nr.create_spike_recorder(name + '_stim', 0.0)
@@ -222,7 +222,7 @@ class Stimulus:
     def drive(self, channel, csn_rate, ptn_rate, start, stop):
         """Drive one channel with extra rates (Hz) during (start, stop] (ms)."""
         for name, rate in (('CSN', csn_rate), ('PTN', ptn_rate)):
-            self.gens[name][channel].set(rate=float(rate), start=float(start), stop=float(stop))
+            self.inputs.stimulate(self.handles[name, channel], rate, start, stop)
 
 
 class EpisodeRates:
@@ -339,12 +339,11 @@ def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
     """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim, 'as_n_stim'), net.rngs.py, sim['stim_delay'],
-                    sim['input_generator'])
+    stim = Stimulus(net, scaled_subset(sim, 'as_n_stim'), net.rngs.py, sim['stim_delay'])
     rates = EpisodeRates(net, ('GPi', 'MSN', 'MSN_d1', 'MSN_d2'), run_log, sim['save_spikes'],
                          stim)
     t0 = time.time()
-    nest.Simulate(sim['as_warmup'])
+    net.inputs.run(sim['as_warmup'], 'warmup')
     dump_connections(run_log, net, stim, len(net.centres))
     period = sim['as_stim_duration'] + sim['as_break_duration']
     n = sim['as_grid']
@@ -355,7 +354,8 @@ def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
         for ch, level in ((1, i), (2, j)):
             csn = sim['as_rate_step'] * level
             stim.drive(ch, csn, csn * sim['as_ptn_ratio'], start, stop)
-        nest.Simulate(period)
+        net.inputs.load(start + period, 'action_selection', e)
+        net.inputs.simulate(period)
         out = rates.collect(start, stop, n_rep)
         for name in rf.AS_RATE_POPS:
             run_log.append_row(name + '_fr.txt', out[name])
@@ -593,8 +593,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     """
     import nest
     n_rep = bg['n_report_channels']
-    stim = Stimulus(net, scaled_subset(sim, 'pl_n_stim'), net.rngs.py, sim['stim_delay'],
-                    sim['input_generator'])
+    stim = Stimulus(net, scaled_subset(sim, 'pl_n_stim'), net.rngs.py, sim['stim_delay'])
     ep_len = episode_length_ms(sim)
     first_e = resume['next_episode'] if resume is not None else 0
     rates = EpisodeRates(net, PL_FILES, run_log, sim['save_spikes'],
@@ -618,7 +617,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
             bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
         run_log.start('reward.txt')
         run_log.start('mean_weights.txt')
-    nest.Simulate(sim['pl_warmup'])
+    net.inputs.run(sim['pl_warmup'], 'warmup')
     t_base = nest.biological_time - ep_len * first_e   # model time at which episode 0 starts
     if resume is not None:
         progress('resumed at episode %d after a %.0f-ms warm-up' % (first_e, sim['pl_warmup']))
@@ -634,7 +633,8 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
         for ch, lvl in ((1, lvl1), (2, lvl2)):
             csn = sim['pl_rate_step'] * lvl
             stim.drive(ch, csn, csn * sim['pl_ptn_ratio'], start, stop)
-        nest.Simulate(sim['stim_duration'] + sim['break_duration'])
+        net.inputs.load(start + ep_len, 'episode', e)       # the trains of the whole episode
+        net.inputs.simulate(sim['stim_duration'] + sim['break_duration'])
         out = rates.collect(start, stop, n_rep)
         decision = reward_decision(phase, flag, e, out, sim)
         if decision != 'none':
@@ -646,7 +646,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
                 state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
                 eta_done = True
                 progress('eta modulation applied (x%g) at episode %d' % (bg['MSND2_mod'], e))
-        nest.Simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
+        net.inputs.simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
         rates.flush()
         for name in PL_FILES:
             run_log.append_row(name + '_fr.txt', out[name])
@@ -909,6 +909,8 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     run_log.write_json('run.json', run_metadata(sim, bg, net, extra))
     try:
         result = MODES[sim['mode']](net, sim, bg, run_log, progress, stop, **kwargs)
+        result.update(input_load_seconds=round(net.inputs.load_seconds, 3),
+                      input_spikes_loaded=net.inputs.spikes_loaded)
     except rc.Interrupted as intr:
         run_log.write_json('run.json', run_metadata(sim, bg, net, dict(
             extra, status='interrupted', next_episode=intr.next_episode,

@@ -92,6 +92,7 @@ def main():
                   build_s='%.1f' % meta['build_seconds'], model_s='%.1f' % model_s,
                   sim_s='%.1f' % meta['sim_seconds'],
                   wall_per_model_s='%.2f' % (meta['sim_seconds'] / model_s),
+                  input_load_s='%.1f' % meta.get('input_load_seconds', 0.0),
                   total_wall_s='%.1f' % wall,
                   mpi_processes=meta.get('mpi_processes', 1),
                   peak_rss_mb='%.0f' % rss_mb.max(),

@@ -4,7 +4,7 @@
 Usage (from the repository root; runs in the background, one run at a time)::
 
     python3 validation/input_scale_study.py --root /tmp/input_study --scale 0.1 \
-        --seeds 814 815 816 --episodes 10 --threads 2
+        --seeds 814 815 816 817 818 --episodes 30 --threads 2
 
 For each setting of ``full_size_inputs`` (False, True) and each seed it makes
 a resting run (``--resting-ms``) and a plasticity run of ``--episodes`` CS+
@@ -15,6 +15,8 @@ mean ± sd over seeds of:
 * MSN_d1 channel 1 over the first CS+ episodes (Hz), to compare with the
   full-scale value in the README and the published window mean (0.159 ±
   0.010, MODEL_SPEC 10.2);
+* GPi, MSN_d1 and MSN_d2, channels 1 / 2, over 10-episode windows of those
+  CS+ episodes, next to the published runs' (``--reference``, when present);
 * wall seconds per model second of each run (from run.json).
 
 Runs already finished under ``--root`` are reused, so the study can be
@@ -31,6 +33,9 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 import run_folder as rf  # noqa: E402
+
+sys.path.insert(0, os.path.join(REPO, 'validation'))
+import learning_curves as lc  # noqa: E402
 
 NUCLEI = ('MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
 
@@ -63,11 +68,25 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--settings', default='False,True', help='full_size_inputs values to run')
     p.add_argument('--resting-only', action='store_true', help='no plasticity runs')
+    p.add_argument('--reference', default=os.path.join(os.path.dirname(REPO), 'shared',
+                                                       'reference', 'run4_k_4_l_02_m_1'))
     args = p.parse_args()
+    wins = [(lo, lo + 10) for lo in range(0, args.episodes - 9, 10)]
+    refs = lc.reference_runs(args.reference) if os.path.isdir(args.reference) else []
+    if refs and not args.resting_only:
+        print('published runs (%d), CS+ windows, ch1 / ch2, mean +- sd:' % len(refs))
+        ref_means = [lc.window_means(r, wins) for r in refs]
+        for pop in lc.POPS:
+            for w in wins:
+                v = np.array([m[pop, w] for m in ref_means])
+                print('  %-6s %3d-%-3d %8.3f +- %.3f / %8.3f +- %.3f' % (
+                    pop, w[0], w[1] - 1, v[:, 0].mean(), v[:, 0].std(), v[:, 1].mean(),
+                    v[:, 1].std()))
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
     summary = {}
     for full in args.settings.split(','):
-        rows = {'resting': [], 'd1_ch1': [], 'wall_resting': [], 'wall_plasticity': []}
+        rows = {'resting': [], 'd1_ch1': [], 'windows': [], 'wall_resting': [],
+                'wall_plasticity': []}
         for seed in args.seeds:
             base = os.path.join(args.root, 'scale_%g' % args.scale, 'full_inputs_%s' % full,
                                 'msd_%d' % seed)
@@ -86,6 +105,8 @@ def main():
                 'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'])
             run = rf.RunFolder(plast)
             rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
+            means = lc.window_means(run, wins)
+            rows['windows'].append([means[pop, w] for pop in lc.POPS for w in wins])
             rows['wall_plasticity'].append(wall_per_model_s(plast))
         summary[full] = {k: np.asarray(v).tolist() for k, v in rows.items()}
         res = np.asarray(rows['resting'])
@@ -98,6 +119,11 @@ def main():
             print('  MSN_d1 ch1, CS+ episodes 0-%d: %.4f +- %.4f Hz (each seed: %s)'
                   % (args.episodes - 1, d1.mean(), d1.std(ddof=1),
                      ' '.join('%.3f' % v for v in d1)))
+            win = np.asarray(rows['windows'])         # seeds x (pop, window) x channel
+            for i, (pop, w) in enumerate((pop, w) for pop in lc.POPS for w in wins):
+                print('  %-6s %3d-%-3d %8.3f +- %.3f / %8.3f +- %.3f' % (
+                    pop, w[0], w[1] - 1, win[:, i, 0].mean(), win[:, i, 0].std(ddof=1),
+                    win[:, i, 1].mean(), win[:, i, 1].std(ddof=1)))
             print('  wall per model second: plasticity %.2f s'
                   % np.mean(rows['wall_plasticity']), flush=True)
     with open(os.path.join(args.root, 'summary_%g.json' % args.scale), 'w') as fh:

@@ -11,6 +11,12 @@ protocol, so a run made with other episode counts is scored on its own
 phases), the mean rates (Hz) of GPi, MSN_d1 and MSN_d2 in channels 1 / 2
 for the run, and the mean +- sd across the reference runs, plus reward
 counts. Every run is read through ``run_folder.RunFolder``.
+
+Each window mean is scored (issue #11): it passes when it lies within 3
+reference sd of the reference mean, the sd taken as at least 10 % of the
+mean or 0.05 Hz (five runs give a rough sd, and some are ~0). A finished
+run's dip count passes when it lies in the range of the reference runs'.
+The exit code is 0 either way (it is a report).
 """
 import argparse
 import os
@@ -22,6 +28,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import run_folder as rf  # noqa: E402
 
 POPS = ('GPi', 'MSN_d1', 'MSN_d2')
+N_SD = 3.0            # band half-width, in reference sd
+SD_FLOOR = (0.10, 0.05)   # the sd is at least 10 % of the mean and at least 0.05 Hz
+
+
+def band(ref_values):
+    """(mean, effective sd) of the reference runs' values of one window mean."""
+    mean, sd = float(np.mean(ref_values)), float(np.std(ref_values))
+    return mean, max(sd, SD_FLOOR[0] * abs(mean), SD_FLOOR[1])
 
 
 def windows(run, width=10):
@@ -67,7 +81,7 @@ def table(ours, refs):
     mine = window_means(ours, wins)
     ref_means = [window_means(r, windows(r)) for r in refs]
     lines = ['| episodes | population | ours ch1 / ch2 | reference ch1 / ch2 (mean +- sd, '
-             '%d runs) |' % len(refs), '|---|---|---|---|']
+             '%d runs) | within %g sd (floored) |' % (len(refs), N_SD), '|---|---|---|---|---|']
     for k, (lo, hi) in enumerate(wins):
         for pop in POPS:
             if (pop, (lo, hi)) not in mine:
@@ -75,9 +89,14 @@ def table(ours, refs):
             o = mine[pop, (lo, hi)]
             r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
             fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s |' % (
+            verdict = []
+            for ch in (0, 1):
+                mean, sd = band(r[:, ch])
+                verdict.append('yes' if abs(o[ch] - mean) <= N_SD * sd else
+                               'NO (%.1f sd)' % (abs(o[ch] - mean) / sd))
+            lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
                 lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[:, 0].mean(),
-                fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std()))
+                fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
     return lines
 
 
@@ -98,8 +117,11 @@ def main(argv=None):
                                                         refs[0].protocol_source))
     print('\n'.join(table(ours, refs)))
     if ours.n_episodes >= ours.n_total:
-        print('rewards (bursts, dips): ours %s; reference %s'
-              % (reward_counts(ours), [reward_counts(r) for r in refs]))
+        mine, theirs = reward_counts(ours), [reward_counts(r) for r in refs]
+        dips = [d for _, d in theirs]
+        print('rewards (bursts, dips): ours %s; reference %s; dips in the reference range '
+              '%d-%d: %s' % (mine, theirs, min(dips), max(dips),
+                             'yes' if min(dips) <= mine[1] <= max(dips) else 'NO'))
     return 0
 
 
