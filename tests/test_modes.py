@@ -159,7 +159,8 @@ def test_checkpoint_resume(tmp_path):
     """Kill a run after its first checkpoint and resume it. Episodes 3-5 are silent
     (no dopamine), so their weights must equal the uninterrupted run's exactly;
     rows before the checkpoint are kept, none is duplicated. Spikes after the
-    resume differ (fresh membrane state and NEST RNG stream, README)."""
+    resume differ (fresh membrane state and NEST RNG stream, README), but the
+    input trains of an episode are the uninterrupted run's (input_drive)."""
     params = PL + ('con_ep=1', 'gen_ep=4', 'dis_ep=1', 'probe_T1=[]', 'probe_T2=[]',
                    'Istrong=12', 'Iweak=0', 'dc=0.05', 'checkpoint_every=3', 'n_unreinforced=0')
     full = tmp_path / 'full'
@@ -201,7 +202,10 @@ def test_checkpoint_resume(tmp_path):
     assert stn_cut[:, 1].max() < 1000.0 + ep_len * 6
     # fresh noise after the resume: the resumed episode 3 is no replay of episode 0
     # (a restarted NEST stream gave 13-16 % identical STN spikes; unrelated
-    # episodes share 0.1-0.4 % by chance)
+    # episodes share 0.1-0.4 % by chance). Against the uninterrupted run's
+    # episode 3 it shares its input trains (the injector drive's stream of
+    # episode 3), so STN spikes coincide above chance (measured 7.6 %), but the
+    # fresh membrane state and NEST stream keep it far from a replay.
     stn_full = np.loadtxt(full / 'STN_spikes.dat', ndmin=2)
 
     def spikes(d, lo):
@@ -211,7 +215,8 @@ def test_checkpoint_resume(tmp_path):
     resumed, start = spikes(stn_cut, t_cut), spikes(stn_full, 1000.0)
     assert len(resumed) > 100
     assert len(resumed & start) / len(resumed) < 0.05
-    assert len(resumed & spikes(stn_full, t_cut)) / len(resumed) < 0.05
+    same_episode = len(resumed & spikes(stn_full, t_cut)) / len(resumed)
+    assert 0.02 < same_episode < 0.5, same_episode
 
 
 def test_weight_readout_sample():

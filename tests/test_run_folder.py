@@ -41,6 +41,23 @@ def test_reader_reproduces_spec_window_means_and_rewards():
     assert all(99 <= b <= 101 for b, _ in counts)
 
 
+def test_learning_curves_scores_a_published_log_in_and_a_shifted_one_out():
+    """The score of validation/learning_curves.py: every window mean of a
+    published log lies within 3 (floored) sd of the 5 logs' mean; the same log
+    with its D2 rates tripled does not in the last CS- window (0.56 +- 0.24 ->
+    1.9, D2 channel 2 6.4 +- 0.8 -> 21)."""
+    import learning_curves as lc
+    assert lc.band([1.0, 1.0]) == (1.0, 0.1) and lc.band([0.01, 0.01]) == (0.01, 0.05)
+    assert lc.band([10.0, 12.0]) == (11.0, 1.1)
+    runs = _ref_runs()
+    assert not [ln for ln in lc.table(runs[1], runs) if 'NO' in ln]
+    shifted = rf.RunFolder(runs[1].path)
+    shifted.rates('MSN_d2')
+    shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
+    bad = [ln for ln in lc.table(shifted, runs) if 'NO' in ln]
+    assert any(ln.startswith('| 218-227 | MSN_d2 |') for ln in bad), bad
+
+
 def test_reader_takes_the_protocol_of_our_run(own_runs):
     """A run made with con_ep 3, gen_ep 3, dis_ep 3, probes T1 [1], T2 [3] and
     1 unreinforced episode is read with its own phases and probes."""
