@@ -8,6 +8,8 @@ import difflib
 import math
 import os
 
+from input_drive import DRIVES
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODES = ('resting_state', 'action_selection', 'plasticity')
 CONDITIONS = ('normal', 'parkinson', 'schizophrenia')
@@ -94,8 +96,7 @@ SIM_SCHEMA = {
                      all(_POS[0](x) for x in v)), 'a list of two numbers > 0'),
     'scale': _num(0, 1, lo_open=True),
     'full_size_inputs': _BOOL,
-    'input_generator': _choice(('spike_train_injector', 'poisson_generator_ps',
-                                 'poisson_generator')),
+    'input_generator': _choice(DRIVES),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
     'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),

@@ -83,11 +83,11 @@ def trains_by_node(node, step, n_nodes):
 
 
 class _Layer:
-    """One input layer: its nodes, rate, generator (parrot drives) and local nodes."""
+    """One input layer: its nodes, rate and the nodes of this process."""
 
-    def __init__(self, nodes, rate_hz, generator):
+    def __init__(self, nodes, rate_hz):
         import nest
-        self.nodes, self.rate_hz, self.generator = nodes, float(rate_hz), generator
+        self.nodes, self.rate_hz = nodes, float(rate_hz)
         self.first = int(nodes[0].global_id)
         with warnings.catch_warnings():          # the nodes of this process, to set
             warnings.simplefilter('ignore')
@@ -113,17 +113,13 @@ class InputDrive:
         Root of the injector trains' streams (``Rngs.inputs``).
     dt_ms : float
         Resolution (ms).
-    generators : dict, optional
-        {name: generator NodeCollection} of the parrot drives.
     """
 
-    def __init__(self, layers, rates_hz, delay_ms, drive, seed, dt_ms, generators=None):
+    def __init__(self, layers, rates_hz, delay_ms, drive, seed, dt_ms):
         if drive not in DRIVES:
             raise ValueError("input_generator %r; allowed: %s" % (drive, ', '.join(DRIVES)))
-        generators = generators or {}
         self.drive, self.seed, self.dt_ms = drive, seed, float(dt_ms)
-        self.layers = {name: _Layer(nc, rates_hz[name], generators.get(name))
-                       for name, nc in layers.items()}
+        self.layers = {name: _Layer(nc, rates_hz[name]) for name, nc in layers.items()}
         self.delay_steps = self._steps(delay_ms)
         self.loaded_ms = 0.0           # trains are loaded up to this time (ms)
         self.channels = []             # stimulus channels: (layer name, node indices, delay steps)
@@ -263,11 +259,10 @@ def create_inputs(positions, rates_hz, delay_ms, extent, drive, seed, dt_ms):
     InputDrive ; its ``layers[name].nodes`` are the layers.
     """
     import nest_routine as nr
-    layers, gens = {}, {}
+    layers = {}
     for name, xy in positions.items():
         if drive == INJECTOR:
             layers[name] = nr.create_layer(INJECTOR, xy, extent)
-        else:
-            layers[name], gens[name] = nr.create_input_layer(xy, rates_hz[name], delay_ms,
-                                                            extent, drive)
-    return InputDrive(layers, rates_hz, delay_ms, drive, seed, dt_ms, gens)
+        else:                    # parrots and their generator, set once for the run
+            layers[name] = nr.create_input_layer(xy, rates_hz[name], delay_ms, extent, drive)[0]
+    return InputDrive(layers, rates_hz, delay_ms, drive, seed, dt_ms)

@@ -53,6 +53,19 @@ def run_once(log_dir, sets):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
+def print_windows(values, keys, ddof):
+    """One line per (population, window): mean +- sd over runs, ch1 / ch2.
+
+    ``values`` has shape (runs, len(keys), 2); ``ddof`` 0 for the published
+    runs (as MODEL_SPEC 10.2 tabulates them), 1 for our seeds."""
+    values = np.asarray(values)
+    for i, (pop, w) in enumerate(keys):
+        v = values[:, i]
+        print('  %-6s %3d-%-3d %8.3f +- %.3f / %8.3f +- %.3f' % (
+            pop, w[0], w[1] - 1, v[:, 0].mean(), v[:, 0].std(ddof=ddof), v[:, 1].mean(),
+            v[:, 1].std(ddof=ddof)))
+
+
 def wall_per_model_s(log_dir):
     meta = json.load(open(os.path.join(log_dir, 'run.json')))
     return meta['sim_seconds'] / (meta['model_ms'] / 1000.0)
@@ -72,16 +85,12 @@ def main():
                                                        'reference', 'run4_k_4_l_02_m_1'))
     args = p.parse_args()
     wins = [(lo, lo + 10) for lo in range(0, args.episodes - 9, 10)]
+    keys = [(pop, w) for pop in lc.POPS for w in wins]
     refs = lc.reference_runs(args.reference) if os.path.isdir(args.reference) else []
     if refs and not args.resting_only:
         print('published runs (%d), CS+ windows, ch1 / ch2, mean +- sd:' % len(refs))
         ref_means = [lc.window_means(r, wins) for r in refs]
-        for pop in lc.POPS:
-            for w in wins:
-                v = np.array([m[pop, w] for m in ref_means])
-                print('  %-6s %3d-%-3d %8.3f +- %.3f / %8.3f +- %.3f' % (
-                    pop, w[0], w[1] - 1, v[:, 0].mean(), v[:, 0].std(), v[:, 1].mean(),
-                    v[:, 1].std()))
+        print_windows([[m[k] for k in keys] for m in ref_means], keys, ddof=0)
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
     summary = {}
     for full in args.settings.split(','):
@@ -106,7 +115,7 @@ def main():
             run = rf.RunFolder(plast)
             rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
             means = lc.window_means(run, wins)
-            rows['windows'].append([means[pop, w] for pop in lc.POPS for w in wins])
+            rows['windows'].append([means[k] for k in keys])
             rows['wall_plasticity'].append(wall_per_model_s(plast))
         summary[full] = {k: np.asarray(v).tolist() for k, v in rows.items()}
         res = np.asarray(rows['resting'])
@@ -119,11 +128,7 @@ def main():
             print('  MSN_d1 ch1, CS+ episodes 0-%d: %.4f +- %.4f Hz (each seed: %s)'
                   % (args.episodes - 1, d1.mean(), d1.std(ddof=1),
                      ' '.join('%.3f' % v for v in d1)))
-            win = np.asarray(rows['windows'])         # seeds x (pop, window) x channel
-            for i, (pop, w) in enumerate((pop, w) for pop in lc.POPS for w in wins):
-                print('  %-6s %3d-%-3d %8.3f +- %.3f / %8.3f +- %.3f' % (
-                    pop, w[0], w[1] - 1, win[:, i, 0].mean(), win[:, i, 0].std(ddof=1),
-                    win[:, i, 1].mean(), win[:, i, 1].std(ddof=1)))
+            print_windows(rows['windows'], keys, ddof=1)
             print('  wall per model second: plasticity %.2f s'
                   % np.mean(rows['wall_plasticity']), flush=True)
     with open(os.path.join(args.root, 'summary_%g.json' % args.scale), 'w') as fh:
