@@ -29,7 +29,7 @@ def _drive(names, n, rate, generator, seed, threads=1):
                                      np.random.SeedSequence(seed), DT)
 
 
-def _parrot_layer(n, rate, generator, seed, threads=1, t_sim=4000.0):
+def _input_layer(n, rate, generator, seed, threads=1, t_sim=4000.0):
     """n input nodes at ``rate`` (Hz) for ``t_sim`` (ms); their spikes."""
     import nest
     drive = _drive(['CSN'], n, rate, generator, seed, threads)
@@ -44,7 +44,7 @@ def _parrot_layer(n, rate, generator, seed, threads=1, t_sim=4000.0):
 @pytest.fixture(scope='module', params=GENERATORS)
 def train(request):
     """3000 parrots at 15 Hz for 4 s (~180 000 spikes)."""
-    senders, times, t_sim = _parrot_layer(3000, 15.0, request.param, seed=12)
+    senders, times, t_sim = _input_layer(3000, 15.0, request.param, seed=12)
     return dict(generator=request.param, n=3000, rate=15.0, t_ms=t_sim,
                 senders=senders, times=times)
 
@@ -107,9 +107,9 @@ def test_parrots_are_independent(train):
 
 @pytest.mark.parametrize('generator', GENERATORS)
 def test_same_seed_same_spikes_other_seed_differs(generator):
-    a = _parrot_layer(500, 15.0, generator, seed=5, threads=2, t_sim=1000.0)
-    b = _parrot_layer(500, 15.0, generator, seed=5, threads=2, t_sim=1000.0)
-    c = _parrot_layer(500, 15.0, generator, seed=6, threads=2, t_sim=1000.0)
+    a = _input_layer(500, 15.0, generator, seed=5, threads=2, t_sim=1000.0)
+    b = _input_layer(500, 15.0, generator, seed=5, threads=2, t_sim=1000.0)
+    c = _input_layer(500, 15.0, generator, seed=6, threads=2, t_sim=1000.0)
     key = [np.lexsort((x[1], x[0])) for x in (a, b, c)]
     sa, sb, sc = ((x[0][k], x[1][k]) for x, k in zip((a, b, c), key))
     assert np.array_equal(sa[0], sb[0]) and np.array_equal(sa[1], sb[1])
@@ -239,8 +239,8 @@ def test_poisson_steps_range_and_rate():
 def test_injector_trains_do_not_depend_on_threads():
     """The trains come from NumPy streams of the seed, so 1 and 2 threads give
     the same spikes (the parrot drives only promise this for one thread count)."""
-    a = _parrot_layer(500, 15.0, 'spike_train_injector', seed=5, threads=1, t_sim=1000.0)
-    b = _parrot_layer(500, 15.0, 'spike_train_injector', seed=5, threads=2, t_sim=1000.0)
+    a = _input_layer(500, 15.0, 'spike_train_injector', seed=5, threads=1, t_sim=1000.0)
+    b = _input_layer(500, 15.0, 'spike_train_injector', seed=5, threads=2, t_sim=1000.0)
     ka, kb = np.lexsort((a[1], a[0])), np.lexsort((b[1], b[0]))
     assert len(a[1]) > 6000
     assert np.array_equal(a[0][ka], b[0][kb]) and np.array_equal(a[1][ka], b[1][kb])
