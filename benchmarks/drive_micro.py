@@ -8,11 +8,15 @@ Usage (from the repository root)::
     python3 benchmarks/drive_micro.py spike_train_injector 15
     python3 benchmarks/drive_micro.py poisson_generator_ps 0     # parrots only
     python3 benchmarks/drive_micro.py spike_train_injector 0 --nodes 108000
+    python3 benchmarks/drive_micro.py spike_train_injector 0 --nodes 108000 --late-spike
 
 ``--nodes`` sets the layer size (default 36 000, one input layer at scale 1;
 108 000 is all three, as with full-size inputs). Comparing 10 800, 36 000 and
 108 000 nodes shows the per-node cost of NEST's 1-ms update slices, which
-grows once the nodes no longer fit in cache.
+grows once the nodes no longer fit in cache. ``--late-spike`` gives every
+injector one spike after the end of the run: at rate 0 the nodes then always
+have a spike to come but never send one, which separates the cost of looking
+up the next spike time from the cost of sending spikes.
 
 One line ``DRIVE kind=... rate_hz=... parrots=... wall_per_model_s=... ns_per_node_slice=...
 load_s=...``, on 1
@@ -36,6 +40,9 @@ def main():
                                     'spike_train_injector'))
     p.add_argument('rate', type=float, help='rate of every parrot (Hz)')
     p.add_argument('--nodes', type=int, default=36_000, help='parrots or injectors (default 36000)')
+    p.add_argument('--late-spike', action='store_true',
+                   help='injectors: add one spike after the end of the run to every train, so '
+                        'every node always has a spike to come (with rate 0: none is ever sent)')
     args = p.parse_args()
     n_nodes = args.nodes
     import nest
@@ -48,6 +55,8 @@ def main():
         rng = np.random.default_rng(1)
         counts = rng.poisson(args.rate * T_MS / 1000.0, n_nodes)
         trains = [np.unique(np.round(np.sort(rng.uniform(0.1, T_MS, k)), 1)) for k in counts]
+        if args.late_spike:
+            trains = [np.append(t, 2 * T_MS) for t in trains]
         nodes.set([{'spike_times': t} for t in trains])
         load = time.time() - t0
         # a 1-ms connection so that min_delay is 1 ms as in the model
