@@ -56,6 +56,20 @@ def test_learning_curves_scores_a_published_log_in_and_a_shifted_one_out():
     shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
     bad = [ln for ln in lc.table(shifted, runs) if 'NO' in ln]
     assert any(ln.startswith('| 218-227 | MSN_d2 |') for ln in bad), bad
+    # several runs are scored by their mean: two published logs pass, a published
+    # log with its tripled copy (mean D2 doubled: 6.4 -> ~13) does not
+    assert not [ln for ln in lc.table([runs[1], runs[2]], runs) if 'NO' in ln]
+    pair = lc.table([runs[1], shifted], runs)
+    assert '2 runs' in pair[0]
+    assert any(ln.startswith('| 218-227 | MSN_d2 |') and 'NO' in ln for ln in pair), pair
+    assert 'dips in the reference range 63-83: yes' in lc.reward_line([runs[1], runs[2]], runs)
+
+
+def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
+    """Seeds are averaged window by window, so runs with other phases are refused."""
+    import learning_curves as lc
+    with pytest.raises(ValueError, match='different protocols'):
+        lc.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
 
 
 def test_reader_takes_the_protocol_of_our_run(own_runs):

@@ -3,7 +3,7 @@
 
 Usage::
 
-    python3 validation/learning_curves.py LOGDIR [--reference ../shared/reference/run4_k_4_l_02_m_1]
+    python3 validation/learning_curves.py LOGDIR [LOGDIR ...] [--reference ../shared/reference/run4_k_4_l_02_m_1]
 
 Prints, for the four episode windows of MODEL_SPEC 10.2 (0-9, 90-99,
 131-140 and 218-227 in the paper's protocol; derived from each run's own
@@ -17,6 +17,10 @@ reference sd of the reference mean, the sd taken as at least 10 % of the
 mean or 0.05 Hz (five runs give a rough sd, and some are ~0). A finished
 run's dip count passes when it lies in the range of the reference runs'.
 The exit code is 0 either way (it is a report).
+
+Several LOGDIRs (e.g. seeds of one condition, made with the same protocol)
+are scored by their mean: each window mean and the mean dip count, with
+their sd across the runs shown beside them.
 """
 import argparse
 import os
@@ -75,13 +79,33 @@ def reference_runs(reference):
     return found.get(os.path.basename(os.path.abspath(reference)), [])
 
 
+def our_window_means(ours):
+    """(windows, {(pop, window): array (runs, 2)}) of one RunFolder or a list of them.
+
+    Every run must have the same comparison windows (the same protocol)."""
+    ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
+    wins = windows(ours[0])
+    for run in ours[1:]:
+        if windows(run) != wins:
+            raise ValueError('runs %s and %s have different protocols (windows %s and %s); '
+                             'score them separately' % (ours[0].path, run.path, wins,
+                                                         windows(run)))
+    each = [window_means(run, wins) for run in ours]
+    keys = [k for k in each[0] if all(k in m for m in each)]
+    return wins, {k: np.array([m[k] for m in each]) for k in keys}
+
+
 def table(ours, refs):
-    """Markdown table lines: our window means next to the reference mean +- sd."""
-    wins = windows(ours)
-    mine = window_means(ours, wins)
+    """Markdown table lines: our window means next to the reference mean +- sd.
+
+    ``ours`` is a RunFolder or a list of them; a list is scored by its mean."""
+    wins, mine = our_window_means(ours)
+    n_ours = len(next(iter(mine.values()))) if mine else 1
     ref_means = [window_means(r, windows(r)) for r in refs]
-    lines = ['| episodes | population | ours ch1 / ch2 | reference ch1 / ch2 (mean +- sd, '
-             '%d runs) | within %g sd (floored) |' % (len(refs), N_SD), '|---|---|---|---|---|']
+    head = 'ours ch1 / ch2' if n_ours == 1 else 'ours ch1 / ch2 (mean +- sd, %d runs)' % n_ours
+    lines = ['| episodes | population | %s | reference ch1 / ch2 (mean +- sd, '
+             '%d runs) | within %g sd (floored) |' % (head, len(refs), N_SD),
+             '|---|---|---|---|---|']
     for k, (lo, hi) in enumerate(wins):
         for pop in POPS:
             if (pop, (lo, hi)) not in mine:
@@ -89,39 +113,56 @@ def table(ours, refs):
             o = mine[pop, (lo, hi)]
             r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
             fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            verdict = []
+            verdict, shown = [], []
             for ch in (0, 1):
                 mean, sd = band(r[:, ch])
-                verdict.append('yes' if abs(o[ch] - mean) <= N_SD * sd else
-                               'NO (%.1f sd)' % (abs(o[ch] - mean) / sd))
+                ours_ch = o[:, ch].mean()
+                verdict.append('yes' if abs(ours_ch - mean) <= N_SD * sd else
+                               'NO (%.1f sd)' % (abs(ours_ch - mean) / sd))
+                shown.append(fmt % ours_ch if n_ours == 1 else
+                             (fmt + '+-' + fmt) % (ours_ch, o[:, ch].std(ddof=1)))
             lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
-                lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[:, 0].mean(),
+                lo, hi - 1, pop, shown[0], shown[1], fmt % r[:, 0].mean(),
                 fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
     return lines
+
+
+def reward_line(ours, refs):
+    """The rewards line: our (bursts, dips) next to the reference runs', scored by the dips.
+
+    ``ours`` is a list of finished RunFolders; several are scored by their mean dip count."""
+    mine, theirs = [reward_counts(r) for r in ours], [reward_counts(r) for r in refs]
+    dips = [d for _, d in theirs]
+    our_dips = float(np.mean([d for _, d in mine]))
+    shown = mine[0] if len(mine) == 1 else '%s (mean dips %.1f)' % (mine, our_dips)
+    return ('rewards (bursts, dips): ours %s; reference %s; dips in the reference range '
+            '%d-%d: %s' % (shown, theirs, min(dips), max(dips),
+                           'yes' if min(dips) <= our_dips <= max(dips) else 'NO'))
 
 
 def main(argv=None):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('log_dir')
+    p.add_argument('log_dir', nargs='+', help='one run, or several (e.g. seeds) scored by their mean')
     p.add_argument('--reference', default=os.path.join(os.path.dirname(here), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
     args = p.parse_args(argv)
-    ours = rf.RunFolder(args.log_dir)
+    ours = [rf.RunFolder(d) for d in args.log_dir]
     refs = reference_runs(args.reference)
     if not refs:
         print('error: no published logs (log0, log1, ...) in %s' % args.reference,
               file=sys.stderr)
         return 2
-    print('protocol of %s: %s; of the reference: %s' % (args.log_dir, ours.protocol_source,
-                                                        refs[0].protocol_source))
-    print('\n'.join(table(ours, refs)))
-    if ours.n_episodes >= ours.n_total:
-        mine, theirs = reward_counts(ours), [reward_counts(r) for r in refs]
-        dips = [d for _, d in theirs]
-        print('rewards (bursts, dips): ours %s; reference %s; dips in the reference range '
-              '%d-%d: %s' % (mine, theirs, min(dips), max(dips),
-                             'yes' if min(dips) <= mine[1] <= max(dips) else 'NO'))
+    for d, run in zip(args.log_dir, ours):
+        print('protocol of %s: %s' % (d, run.protocol_source))
+    print('protocol of the reference: %s' % refs[0].protocol_source)
+    try:
+        print('\n'.join(table(ours, refs)))
+    except ValueError as err:
+        print('error: %s' % err, file=sys.stderr)
+        return 2
+    if all(run.n_episodes >= run.n_total for run in ours):
+        print(reward_line(ours, refs))
     return 0
 
 
