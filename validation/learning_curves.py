@@ -80,10 +80,9 @@ def reference_runs(reference):
 
 
 def our_window_means(ours):
-    """(windows, {(pop, window): array (runs, 2)}) of one RunFolder or a list of them.
+    """(windows, {(pop, window): array (runs, 2)}) of a list of RunFolders.
 
     Every run must have the same comparison windows (the same protocol)."""
-    ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
     wins = windows(ours[0])
     for run in ours[1:]:
         if windows(run) != wins:
@@ -99,8 +98,9 @@ def table(ours, refs):
     """Markdown table lines: our window means next to the reference mean +- sd.
 
     ``ours`` is a RunFolder or a list of them; a list is scored by its mean."""
+    ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
+    n_ours = len(ours)
     wins, mine = our_window_means(ours)
-    n_ours = len(next(iter(mine.values()))) if mine else 1
     ref_means = [window_means(r, windows(r)) for r in refs]
     head = 'ours ch1 / ch2' if n_ours == 1 else 'ours ch1 / ch2 (mean +- sd, %d runs)' % n_ours
     lines = ['| episodes | population | %s | reference ch1 / ch2 (mean +- sd, '
