@@ -65,6 +65,29 @@ def test_learning_curves_scores_a_published_log_in_and_a_shifted_one_out():
     assert 'dips in the reference range 63-83: yes' in lc.reward_line([runs[1], runs[2]], runs)
 
 
+def test_reversal_fit_of_the_published_runs():
+    """The CS- reversal fit of learning_curves.py: in each published log GPi
+    channel 2 falls 2.8-3.3 Hz per Hz of MSN_d2 channel 2 over episodes
+    131-227 (measured -2.87 to -3.21; the band is wide enough for rounding,
+    narrow enough to catch a wrong column or window); with D2 tripled the
+    slope is exactly a third (a linear fit), and the fit recovers known
+    coefficients."""
+    import learning_curves as lc
+    x = np.linspace(0.0, 1.0, 50)
+    np.testing.assert_allclose(lc.fit_gpi_ch2(80.0 - 2.0 * x - 30.0 * x ** 2, x, x ** 2),
+                               (80.0, -2.0, -30.0), atol=1e-9)
+    runs = _ref_runs()
+    assert lc.cs_minus_training(runs[0]) == (131, 228)
+    slopes = [lc.reversal_fit(r)[1] for r in runs]
+    assert all(-3.3 <= b <= -2.8 for b in slopes), slopes
+    shifted = rf.RunFolder(runs[1].path)
+    shifted.rates('MSN_d2')
+    shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
+    assert lc.reversal_fit(shifted)[1] == pytest.approx(slopes[1] / 3.0, rel=1e-9)
+    line = lc.reversal_line([runs[1]], runs)
+    assert 'episodes 131-227' in line and '(%.2f,' % slopes[1] in line
+
+
 def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
     """Seeds are averaged window by window, so runs with other phases are refused."""
     import learning_curves as lc

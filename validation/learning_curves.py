@@ -18,6 +18,9 @@ mean or 0.05 Hz (five runs give a rough sd, and some are ~0). A finished
 run's dip count passes when it lies in the range of the reference runs'.
 The exit code is 0 either way (it is a report).
 
+For finished runs it also prints the CS- reversal fit (:func:`reversal_fit`):
+how many Hz GPi channel 2 falls per Hz of MSN_d2 and of MSN_d1 channel 2.
+
 Several LOGDIRs (e.g. seeds of one condition, made with the same protocol)
 are scored by their mean: each window mean and the mean dip count, with
 their sd across the runs shown beside them.
@@ -140,6 +143,38 @@ def reward_line(ours, refs):
                            'yes' if min(dips) <= our_dips <= max(dips) else 'NO'))
 
 
+def cs_minus_training(run):
+    """Half-open episode range of a run's reinforced CS- training (131-228 for the paper)."""
+    _, gen_end = run.bounds
+    return gen_end + 1, run.n_total - run.sim['n_unreinforced']
+
+
+def fit_gpi_ch2(gpi_ch2, d2_ch2, d1_ch2):
+    """Least-squares GPi ch2 = a + b * D2 ch2 + c * D1 ch2 (all Hz); returns (a, b, c).
+
+    b (Hz of GPi per Hz of D2) measures how strongly the indirect-pathway
+    potentiation of CS- moves channel 2's output; the published runs give
+    b of about -3."""
+    x = np.column_stack([np.ones(len(gpi_ch2)), d2_ch2, d1_ch2])
+    return tuple(float(v) for v in np.linalg.lstsq(x, gpi_ch2, rcond=None)[0])
+
+
+def reversal_fit(run):
+    """:func:`fit_gpi_ch2` over the CS- training episodes of a finished run."""
+    lo, hi = cs_minus_training(run)
+    return fit_gpi_ch2(*(run.rates(pop)[lo:hi, ch] for pop, ch in
+                         (('GPi', 2), ('MSN_d2', 2), ('MSN_d1', 2))))
+
+
+def reversal_line(ours, refs):
+    """The CS- reversal fit of each of our runs next to the reference runs' (b, c)."""
+    def fmt(runs):
+        return ', '.join('(%.2f, %.1f)' % reversal_fit(r)[1:] for r in runs)
+    lo, hi = cs_minus_training(ours[0])
+    return ('CS- reversal, GPi ch2 = a + b*D2 ch2 + c*D1 ch2 over episodes %d-%d, (b, c): '
+            'ours %s; reference %s' % (lo, hi - 1, fmt(ours), fmt(refs)))
+
+
 def main(argv=None):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -163,6 +198,7 @@ def main(argv=None):
         return 2
     if all(run.n_episodes >= run.n_total for run in ours):
         print(reward_line(ours, refs))
+        print(reversal_line(ours, refs))
     return 0
 
 
