@@ -160,8 +160,11 @@ def fit_gpi_ch2(gpi_ch2, d2_ch2, d1_ch2):
 
 
 def reversal_fit(run):
-    """:func:`fit_gpi_ch2` over the CS- training episodes of a finished run."""
+    """:func:`fit_gpi_ch2` over the CS- training episodes of a finished run
+    (NaN when the protocol has fewer than 3 of them: nothing to fit)."""
     lo, hi = cs_minus_training(run)
+    if hi - lo < 3:
+        return (float('nan'),) * 3
     return fit_gpi_ch2(*(run.rates(pop)[lo:hi, ch] for pop, ch in
                          (('GPi', 2), ('MSN_d2', 2), ('MSN_d1', 2))))
 
