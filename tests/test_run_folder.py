@@ -85,7 +85,7 @@ def test_reversal_fit_of_the_published_runs():
     shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
     assert lc.reversal_fit(shifted)[1] == pytest.approx(slopes[1] / 3.0, rel=1e-9)
     line = lc.reversal_line([runs[1]], runs)
-    assert 'episodes 131-227' in line and '(%.2f,' % slopes[1] in line
+    assert '(ours: episodes 131-227)' in line and '(%.2f,' % slopes[1] in line
 
 
 def test_learning_curves_refuses_runs_of_different_protocols(own_runs):

@@ -174,8 +174,9 @@ def reversal_line(ours, refs):
     def fmt(runs):
         return ', '.join('(%.2f, %.1f)' % reversal_fit(r)[1:] for r in runs)
     lo, hi = cs_minus_training(ours[0])
-    return ('CS- reversal, GPi ch2 = a + b*D2 ch2 + c*D1 ch2 over episodes %d-%d, (b, c): '
-            'ours %s; reference %s' % (lo, hi - 1, fmt(ours), fmt(refs)))
+    span = 'episodes %d-%d' % (lo, hi - 1) if hi - lo >= 3 else 'too few CS- episodes'
+    return ('CS- reversal, GPi ch2 = a + b*D2 ch2 + c*D1 ch2 (ours: %s), (b, c): '
+            'ours %s; reference %s' % (span, fmt(ours), fmt(refs)))
 
 
 def main(argv=None):
