@@ -45,6 +45,12 @@ def band(ref_values):
     return mean, max(sd, SD_FLOOR[0] * abs(mean), SD_FLOOR[1])
 
 
+def cs_minus_training(run):
+    """Half-open episode range of a run's reinforced CS- training (131-228 for the paper)."""
+    _, gen_end = run.bounds
+    return gen_end + 1, run.n_total - run.sim['n_unreinforced']
+
+
 def windows(run, width=10):
     """The four comparison windows (half-open episode ranges) of a run's protocol.
 
@@ -52,10 +58,9 @@ def windows(run, width=10):
     before the unreinforced episodes: (0, 10), (90, 100), (131, 141),
     (218, 228) for the paper's protocol.
     """
-    con, gen_end = run.bounds
-    last = run.n_total - run.sim['n_unreinforced']
-    return ((0, width), (con - width, con), (gen_end + 1, gen_end + 1 + width),
-            (last - width, last))
+    con, _ = run.bounds
+    first, last = cs_minus_training(run)
+    return ((0, width), (con - width, con), (first, first + width), (last - width, last))
 
 
 def window_means(run, wins=None):
@@ -141,12 +146,6 @@ def reward_line(ours, refs):
     return ('rewards (bursts, dips): ours %s; reference %s; dips in the reference range '
             '%d-%d: %s' % (shown, theirs, min(dips), max(dips),
                            'yes' if min(dips) <= our_dips <= max(dips) else 'NO'))
-
-
-def cs_minus_training(run):
-    """Half-open episode range of a run's reinforced CS- training (131-228 for the paper)."""
-    _, gen_end = run.bounds
-    return gen_end + 1, run.n_total - run.sim['n_unreinforced']
 
 
 def fit_gpi_ch2(gpi_ch2, d2_ch2, d1_ch2):
