@@ -20,6 +20,13 @@ def _ref_runs():
     return [rf.RunFolder(os.path.join(REFERENCE, 'log%d' % k)) for k in REF_LOGS]
 
 
+def _with_d2_tripled(run):
+    """A fresh reader of ``run``'s folder whose MSN_d2 rates are three times the logged ones."""
+    shifted = rf.RunFolder(run.path)
+    shifted._rates['MSN_d2'] = shifted.rates('MSN_d2') * 3.0
+    return shifted
+
+
 def test_reader_reproduces_spec_window_means_and_rewards():
     """MODEL_SPEC 10.2: window means across the 5 published logs (2 decimals as
     tabulated, so tolerance 0.006) and the CS- dip counts 83, 75, 75, 63, 69."""
@@ -51,9 +58,7 @@ def test_learning_curves_scores_a_published_log_in_and_a_shifted_one_out():
     assert lc.band([10.0, 12.0]) == (11.0, 1.1)
     runs = _ref_runs()
     assert not [ln for ln in lc.table(runs[1], runs) if 'NO' in ln]
-    shifted = rf.RunFolder(runs[1].path)
-    shifted.rates('MSN_d2')
-    shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
+    shifted = _with_d2_tripled(runs[1])
     bad = [ln for ln in lc.table(shifted, runs) if 'NO' in ln]
     assert any(ln.startswith('| 218-227 | MSN_d2 |') for ln in bad), bad
     # several runs are scored by their mean: two published logs pass, a published
@@ -80,9 +85,7 @@ def test_reversal_fit_of_the_published_runs():
     assert lc.cs_minus_training(runs[0]) == (131, 228)
     slopes = [lc.reversal_fit(r)[1] for r in runs]
     assert all(-3.3 <= b <= -2.8 for b in slopes), slopes
-    shifted = rf.RunFolder(runs[1].path)
-    shifted.rates('MSN_d2')
-    shifted._rates['MSN_d2'] = shifted._rates['MSN_d2'] * 3.0
+    shifted = _with_d2_tripled(runs[1])
     assert lc.reversal_fit(shifted)[1] == pytest.approx(slopes[1] / 3.0, rel=1e-9)
     line = lc.reversal_line([runs[1]], runs)
     assert '(ours: episodes 131-227)' in line and '(%.2f,' % slopes[1] in line

@@ -37,6 +37,7 @@ import run_folder as rf  # noqa: E402
 POPS = ('GPi', 'MSN_d1', 'MSN_d2')
 N_SD = 3.0            # band half-width, in reference sd
 SD_FLOOR = (0.10, 0.05)   # the sd is at least 10 % of the mean and at least 0.05 Hz
+MIN_FIT_EPISODES = 3      # the reversal fit has 3 coefficients
 
 
 def band(ref_values):
@@ -160,9 +161,9 @@ def fit_gpi_ch2(gpi_ch2, d2_ch2, d1_ch2):
 
 def reversal_fit(run):
     """:func:`fit_gpi_ch2` over the CS- training episodes of a finished run
-    (NaN when the protocol has fewer than 3 of them: nothing to fit)."""
+    (NaN when the protocol has fewer than MIN_FIT_EPISODES of them)."""
     lo, hi = cs_minus_training(run)
-    if hi - lo < 3:
+    if hi - lo < MIN_FIT_EPISODES:
         return (float('nan'),) * 3
     return fit_gpi_ch2(*(run.rates(pop)[lo:hi, ch] for pop, ch in
                          (('GPi', 2), ('MSN_d2', 2), ('MSN_d1', 2))))
@@ -173,7 +174,7 @@ def reversal_line(ours, refs):
     def fmt(runs):
         return ', '.join('(%.2f, %.1f)' % reversal_fit(r)[1:] for r in runs)
     lo, hi = cs_minus_training(ours[0])
-    span = 'episodes %d-%d' % (lo, hi - 1) if hi - lo >= 3 else 'too few CS- episodes'
+    span = 'episodes %d-%d' % (lo, hi - 1) if hi - lo >= MIN_FIT_EPISODES else 'too few CS- episodes'
     return ('CS- reversal, GPi ch2 = a + b*D2 ch2 + c*D1 ch2 (ours: %s), (b, c): '
             'ours %s; reference %s' % (span, fmt(ours), fmt(refs)))
 
