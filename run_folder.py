@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import fetch_params as fp
+import nest_routine as nr
 import protocol
 
 FORMAT_VERSION = 3          # run.json format written by this version of the package
@@ -508,6 +509,49 @@ class RunFolder:
         D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA (pA)."""
         data = np.loadtxt(self.file('mean_weights.txt'), ndmin=2)
         return data[:, 0].astype(int), data[:, 1:].reshape(len(data), -1, 4)
+
+    # -- positions, channels and the checkpointed weights ---------------------
+    def positions(self, pop):
+        """(ids, xy) of a population from ``<pop>.txt`` (sheet units, as written: %1.3f)."""
+        data = np.loadtxt(self.file(pop + '.txt'), ndmin=2)
+        return data[:, 0].astype(int), data[:, 1:3]
+
+    def channel_ids(self, pop):
+        """Node ids of each channel's members (list over the channels).
+
+        Membership as in the model (MODEL_SPEC 3): within ``channel_radius``
+        of a centre of ``centers.txt``, on the coordinates read back from the
+        positions file. Folders without run.json use bgParams.py's radius.
+        """
+        ids, xy = self.positions(pop)
+        radius = self.bg.get('channel_radius') or fp.read_bg()['channel_radius']
+        centres = np.loadtxt(self.file('centers.txt'), ndmin=2)
+        return [ids[m] for m in nr.channel_members(xy, centres, radius)]
+
+    def checkpoint_weights(self, half, receptor='NMDA'):
+        """Plastic cortico-striatal weights onto MSN_<half> stored in checkpoint.npz.
+
+        Parameters
+        ----------
+        half : {'d1', 'd2'}
+        receptor : {'AMPA', 'NMDA'}
+
+        Returns
+        -------
+        next_episode : int
+            The checkpoint's episode count (the protocol's length for a finished run).
+        targets : ndarray of int
+            Target node id of every synapse.
+        weights : ndarray of float
+            Its weight (pA).
+        """
+        if half not in ('d1', 'd2') or receptor not in ('AMPA', 'NMDA'):
+            raise ValueError("half must be 'd1' or 'd2' and receptor 'AMPA' or 'NMDA', got %r, %r"
+                             % (half, receptor))
+        port = self.bg.get('receptor', {'AMPA': 1, 'NMDA': 2})[receptor]
+        with np.load(self.file('checkpoint.npz')) as z:
+            keep = z[half + '_receptor'] == port
+            return int(z['next_episode']), z[half + '_target'][keep], z[half + '_weight'][keep]
 
     # -- action selection ------------------------------------------------------
     def as_grid(self, pop='GPi'):

@@ -983,12 +983,6 @@ def figure_as(inp):
 # --------------------------------------------------------------------------
 # 1E, 1F, 1G: topography of an action-selection run
 # --------------------------------------------------------------------------
-def positions(run, half):
-    """{id: (x, y)} of MSN_d1 or MSN_d2 from the positions file."""
-    data = np.loadtxt(run.file('MSN_%s.txt' % half), ndmin=2)
-    return data[:, 0].astype(int), data[:, 1:3]
-
-
 def targets(run, name):
     """(targets, sources) of a ``target source weight`` connection dump."""
     need_files(run, name)
@@ -1028,7 +1022,7 @@ def figure_1e(inp):
     """MSNs targeted by the stimulated CSN / PTN parrots of channels 1 and 2."""
     run = as_source(inp)
     need_files(run, 'MSN_d1.txt', 'MSN_d2.txt')
-    pos = {half: positions(run, half) for half in ('d1', 'd2')}
+    pos = {half: run.positions('MSN_' + half) for half in ('d1', 'd2')}
     fig, axes = plt.subplots(2, 2, figsize=(11, 10))
     for row, inp_name in enumerate(STIM_INPUTS):
         for col, half in enumerate(('d1', 'd2')):
@@ -1066,7 +1060,7 @@ def collateral_figure(inp, src_half, name):
     """Targets of one presynaptic MSN of channels 1 and 2 on D1 and D2 MSNs."""
     run = as_source(inp)
     need_files(run, 'MSN_d1.txt', 'MSN_d2.txt')
-    pos = {half: positions(run, half) for half in ('d1', 'd2')}
+    pos = {half: run.positions('MSN_' + half) for half in ('d1', 'd2')}
     fig, axes = plt.subplots(1, 2, figsize=(12, 6))
     for col, half in enumerate(('d1', 'd2')):
         sheet_axes(axes[col], pos[half], 'targets on %s MSNs' % half.upper())

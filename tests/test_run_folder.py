@@ -1,4 +1,5 @@
 """The run-folder contract (run_folder.OUTPUTS) and the reader (run_folder.RunFolder)."""
+import itertools
 import json
 import os
 import shutil
@@ -270,3 +271,34 @@ def test_reader_of_a_run_without_episodes_yet(tmp_path):
     run = rf.RunFolder(str(d))
     assert run.n_episodes == 0 and run.rates('GPi').shape == (0, 5)
     assert run.window_mean('GPi', 0, 10) is None
+
+
+def test_weight_spread_summary_of_known_distributions():
+    """Ten equal weights: top-tenth share 0.10; one MSN of ten holding 91 of
+    100 pA: share 0.91, median 1, max 91."""
+    import weight_spread as ws
+    assert ws.spread(np.full(10, 2.0))['top_share'] == pytest.approx(0.10)
+    s = ws.spread([91.0] + [1.0] * 9)
+    assert (s['n'], s['top_share'], s['p50'], s['max']) == (10, pytest.approx(0.91), 1.0, 91.0)
+    ids, mean = ws.per_msn_mean(np.array([7, 5, 7, 5, 9]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert list(ids) == [5, 7, 9] and list(mean) == [3.0, 2.0, 5.0]
+
+
+def test_weight_spread_of_our_run_matches_its_weight_readout(own_runs):
+    """At scale 0.02 the per-episode read-out (mean_weights.txt) covers every
+    MSN of a channel, and the checkpoint is taken at the end of the last
+    episode: the channel means from checkpoint.npz must equal the last row
+    (written with 9 significant digits, hence rel 1e-7). This checks the
+    channel membership, the receptor port and the per-MSN averaging."""
+    import weight_spread as ws
+    run = rf.RunFolder(own_runs['plasticity'])
+    episodes, w = run.mean_weights()
+    for col, (half, receptor) in enumerate(itertools.product(('d1', 'd2'), ('AMPA', 'NMDA'))):
+        episode, rows = ws.channel_rows(run, receptor, channels=range(w.shape[1]))
+        assert episode == run.n_total == episodes[-1] + 1
+        for h, ch, s in rows:
+            if h == half:
+                assert s['n'] <= run.sim['weights_readout_msn']
+                assert s['mean'] == pytest.approx(w[-1, ch, col], rel=1e-7), (half, receptor, ch)
+    lines = ws.report(run, 'NMDA', [1, 2])
+    assert 'after %d episodes' % run.n_total in lines[0] and len(lines) == 6
