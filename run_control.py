@@ -204,48 +204,51 @@ def params_digest(sim, bg):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_run_json(log_dir):
+def read_run_json(log_dir, label='--resume'):
     """run.json of a folder, with a clear error if it is missing, truncated or foreign."""
     path = os.path.join(log_dir, 'run.json')
     if not os.path.exists(path):
-        raise fp.ParamError('--resume %s: no run.json in that folder' % log_dir)
+        raise fp.ParamError('%s %s: no run.json in that folder' % (label, log_dir))
     try:
         with open(path, encoding='utf-8') as fh:
             meta = json.load(fh)
     except (ValueError, OSError) as err:
-        raise fp.ParamError('--resume %s: run.json cannot be read (%s); it is truncated or not '
-                            'written by this package' % (log_dir, str(err)[:120])) from None
+        raise fp.ParamError('%s %s: run.json cannot be read (%s); it is truncated or not '
+                            'written by this package'
+                            % (label, log_dir, str(err)[:120])) from None
     if not isinstance(meta, dict):
-        raise fp.ParamError('--resume %s: run.json is not a run description' % log_dir)
+        raise fp.ParamError('%s %s: run.json is not a run description' % (label, log_dir))
     for key in ('mode', 'msd', 'simParams', 'bgParams'):
         if key not in meta:
-            raise fp.ParamError('--resume %s: run.json lacks the key %r; it was not written by '
-                                'this package' % (log_dir, key))
+            raise fp.ParamError('%s %s: run.json lacks the key %r; it was not written by '
+                                'this package' % (label, log_dir, key))
     return meta
 
 
-def read_checkpoint(log_dir):
+def read_checkpoint(log_dir, label='--resume'):
     """checkpoint.npz of a folder as a dict, or a clear error (missing, truncated, foreign)."""
     path = os.path.join(log_dir, 'checkpoint.npz')
     if not os.path.exists(path):
-        raise fp.ParamError('--resume %s: no checkpoint.npz in that folder (the run stopped '
-                            'before its first checkpoint; start it again)' % log_dir)
+        raise fp.ParamError('%s %s: no checkpoint.npz in that folder (the run stopped '
+                            'before its first checkpoint; start it again)' % (label, log_dir))
     try:
         with np.load(path) as z:
             data = {k: z[k] for k in z.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise fp.ParamError('--resume %s: checkpoint.npz cannot be read (%s); it is truncated '
-                            'or not written by this package' % (log_dir, str(err)[:120])) from None
+        raise fp.ParamError('%s %s: checkpoint.npz cannot be read (%s); it is truncated '
+                            'or not written by this package'
+                            % (label, log_dir, str(err)[:120])) from None
     missing = [k for k in CHECKPOINT_KEYS if k not in data]
     if missing:
-        raise fp.ParamError('--resume %s: checkpoint.npz lacks %s; it was not written by this '
-                            'package' % (log_dir, ', '.join(missing)))
+        raise fp.ParamError('%s %s: checkpoint.npz lacks %s; it was not written by this '
+                            'package' % (label, log_dir, ', '.join(missing)))
     try:
         data['next_episode'] = int(data['next_episode'])
         data['eta_done'] = bool(data['eta_done'])
     except (TypeError, ValueError):
-        raise fp.ParamError('--resume %s: checkpoint.npz holds no single next_episode / '
-                            'eta_done; it was not written by this package' % log_dir) from None
+        raise fp.ParamError('%s %s: checkpoint.npz holds no single next_episode / '
+                            'eta_done; it was not written by this package'
+                            % (label, log_dir)) from None
     return data
 
 
@@ -276,6 +279,47 @@ def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
     if meta.get('status') == 'finished' or checkpoint['next_episode'] >= n_total:
         raise fp.ParamError('--resume %s: the run is finished (%d of %d episodes); nothing to do'
                             % (log_dir, checkpoint['next_episode'], n_total))
+
+
+def rebuild_threads(meta, ranks, requested=None, label='--resume', log_dir=''):
+    """Threads per MPI rank that rebuild a run's network (and so fit its checkpoint).
+
+    NEST draws the connectivity from one random stream per virtual process
+    (ranks x threads): a run rebuilds to the same synapses only on the number
+    of virtual processes it was made with, in any split into ranks and threads.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's run.json (``virtual_processes``; older formats: ``threads``
+        x ``mpi_processes``, else ``simParams['nbcpu']``).
+    ranks : int
+        MPI processes of this rebuild.
+    requested : int or None
+        Threads asked for (``--set nbcpu=N``); None takes the run's.
+
+    Raises
+    ------
+    fetch_params.ParamError
+        The run's virtual processes cannot be split over ``ranks``, or
+        ``requested`` x ``ranks`` differs from them.
+    """
+    vps = meta.get('virtual_processes') or (
+        (meta['threads'] if 'threads' in meta else meta['simParams']['nbcpu'])
+        * meta.get('mpi_processes', 1))
+    if vps % ranks:
+        raise fp.ParamError('%s %s: the run was made on %d virtual processes (MPI ranks x '
+                            'threads), which %d ranks cannot share; allowed: a number of ranks '
+                            'that divides %d' % (label, log_dir, vps, ranks, vps))
+    threads = vps // ranks
+    if requested is not None and requested != threads:
+        raise fp.ParamError('%s %s: --set nbcpu=%d would rebuild the run on %d virtual processes, '
+                            'but it was made on %d and its connectivity depends on that number '
+                            '(NEST draws it per virtual process); allowed: nbcpu=%d with %d '
+                            'rank(s), or no nbcpu (the run\'s own is taken)'
+                            % (label, log_dir, requested, requested * ranks, vps, threads,
+                               ranks))
+    return threads
 
 
 def resume_seed(msd, episode):

@@ -726,7 +726,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-RESUME_KEYS = ('nbcpu',)    # --set keys allowed with --resume: they cannot change the science
+RESUME_KEYS = ('nbcpu',)    # --set keys allowed with --resume (nbcpu x ranks must stay the run's)
 
 
 def resume_overrides(args):
@@ -756,15 +756,14 @@ def _package_defaults():
             fp._load(os.path.join(HERE, 'bgParams.py'), 'bgParams'))
 
 
-def resume_setup(log_dir, progress=print):
-    """Parameters, checkpoint and run.json of an interrupted plasticity run.
+def run_params(log_dir, progress=print, label='--resume'):
+    """(run.json, sim, bg) of a run folder, upgraded to this format and validated.
 
     Independent of the current parameter files (except the documented
-    format-1 upgrade). Refuses, before anything is written: a missing,
-    truncated or foreign run.json or checkpoint.npz, a checkpoint of other
-    parameters, a finished run, a run of another mode.
+    format-1 upgrade). Refuses a missing, truncated or foreign run.json and
+    parameters that fail validation; errors start with ``label`` and the folder.
     """
-    meta = rc.read_run_json(log_dir)
+    meta = rc.read_run_json(log_dir, label)
     meta_version = meta.get('format_version', 1)
     try:
         if meta_version == 1:
@@ -778,7 +777,7 @@ def resume_setup(log_dir, progress=print):
                 progress('run.json of format %d: added %s with the values that format was '
                          'made with (README, *Checkpoints*)' % (meta_version, ', '.join(added)))
     except rf.RunFolderError as err:
-        raise fp.ParamError('--resume %s: %s' % (log_dir, err)) from None
+        raise fp.ParamError('%s %s: %s' % (label, log_dir, err)) from None
     sim, bg = meta['simParams'], meta['bgParams']
     sim.pop('mode', None)
     meta_path = os.path.join(log_dir, 'run.json')
@@ -786,6 +785,17 @@ def resume_setup(log_dir, progress=print):
     fp.validate(bg, fp.BG_SCHEMA, meta_path)
     fp.check_sim(sim, meta_path)
     sim['mode'] = next(m for m in fp.MODES if sim[m])
+    return meta, sim, bg
+
+
+def resume_setup(log_dir, progress=print):
+    """Parameters, checkpoint and run.json of an interrupted plasticity run.
+
+    Refuses, before anything is written: what :func:`run_params` refuses, a
+    missing, truncated or foreign checkpoint.npz, a checkpoint of other
+    parameters, a finished run, a run of another mode.
+    """
+    meta, sim, bg = run_params(log_dir, progress)
     if sim['mode'] != 'plasticity':
         raise fp.ParamError('--resume %s: the run there is %s; only plasticity runs resume'
                             % (log_dir, sim['mode']))
@@ -793,6 +803,16 @@ def resume_setup(log_dir, progress=print):
     rc.check_resumable(log_dir, meta, sim, bg, checkpoint, protocol.n_episodes(sim))
     rc.check_rows(log_dir, checkpoint['next_episode'])
     return sim, bg, checkpoint, meta
+
+
+def resume_params(args, allowed, ranks, progress):
+    """(sim, bg, checkpoint, run.json) of ``--resume``: run.json's parameters with
+    the allowed ``--set`` values, on the run's own number of virtual processes
+    (:func:`run_control.rebuild_threads`)."""
+    sim, bg, resume, meta = resume_setup(args.resume, progress)
+    sim.update(allowed)
+    sim['nbcpu'] = rc.rebuild_threads(meta, ranks, allowed.get('nbcpu'), log_dir=args.resume)
+    return sim, bg, resume, meta
 
 
 def preflight(net, sim):
@@ -833,8 +853,8 @@ def open_run(args, progress):
         allowed = resume_overrides(args)             # the options first: nothing read yet
         lock = rc.RunLock(args.resume).acquire()     # before reading: no live run changes it
         try:
-            sim, bg, resume, meta = resume_setup(args.resume, progress)
-            sim.update(allowed)
+            sim, bg, resume, meta = resume_params(args, allowed, parallel.current().size,
+                                                  progress)
         except fp.ParamError:
             lock.release()
             raise
@@ -933,8 +953,8 @@ def open_other_rank(args, world):
     """What rank > 0 needs once rank 0 has opened the run: the same parameters
     (and checkpoint), a scratch RunLog and no lock (rank 0 holds it)."""
     if args.resume:
-        sim, bg, resume, meta = resume_setup(args.resume, lambda line: None)
-        sim.update(resume_overrides(args))
+        sim, bg, resume, meta = resume_params(args, resume_overrides(args), world.size,
+                                              lambda line: None)
     else:
         (sim, bg), resume, meta = fresh_params(args), None, None
     return sim, bg, resume, meta, RunLog(parallel.scratch_dir(world.rank)), rc.NoLock()

@@ -267,9 +267,8 @@ def command(run, st=None):
     ``st`` is the run's :func:`state` if already known."""
     st = st or state(run)
     script = [sys.executable, os.path.join(HERE, 'stim_all_model.py')]
-    if st == 'resumable':
-        threads = ['--set', 'nbcpu=%d' % run.sim_set['nbcpu']] if 'nbcpu' in run.sim_set else []
-        return script + ['--resume', run.folder] + threads
+    if st == 'resumable':              # on the run's own virtual processes
+        return script + ['--resume', run.folder]
     cmd = script + ['--log-dir', run.folder]
     if st == 'incomplete':                # a run that never reached a checkpoint: start again
         cmd.append('--overwrite')

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+import fetch_params as fp
 import run_control as rc
 import run_folder as rf
 from conftest import REPO, load_json, run_model
@@ -173,6 +174,34 @@ def test_resume_refuses_damaged_files(stopped_run, damage, message):
     proc = _resume(stopped_run)
     assert proc.returncode == 2 and message in proc.stderr and 'Traceback' not in proc.stderr, \
         proc.stderr
+    assert _files(stopped_run) == before
+
+
+def test_rebuild_threads_keeps_the_virtual_processes():
+    """A run's network depends on its virtual processes (ranks x threads):
+    4 of them rebuild as 2 ranks x 2 threads or 1 x 4, never on 3 ranks or as
+    1 x 2; older run.json files give threads x processes, or nbcpu."""
+    meta = {'virtual_processes': 4, 'simParams': {'nbcpu': 4}}
+    assert rc.rebuild_threads(meta, 2) == 2 and rc.rebuild_threads(meta, 1, 4) == 4
+    with pytest.raises(fp.ParamError, match='which 3 ranks cannot share'):
+        rc.rebuild_threads(meta, 3)
+    with pytest.raises(fp.ParamError, match=r'--set nbcpu=2 would rebuild the run on 2 virtual '
+                                            r'processes, but it was made on 4.*allowed: nbcpu=4'):
+        rc.rebuild_threads(meta, 1, 2)
+    assert rc.rebuild_threads({'threads': 3, 'mpi_processes': 2, 'simParams': {}}, 1) == 6
+    assert rc.rebuild_threads({'simParams': {'nbcpu': 5}}, 1) == 5
+
+
+def test_resume_on_other_virtual_processes_is_refused_before_the_build(stopped_run):
+    """The fixture's run was made on 2 threads; --set nbcpu=1 would rebuild
+    another network (found only after the build, as 'other synapses'), so it
+    is refused at once, naming the run's number, and nothing changes."""
+    np.savez(stopped_run / 'checkpoint.npz', **dict(np.load(stopped_run / 'checkpoint.npz'),
+                                                    next_episode=4))
+    before = _files(stopped_run)
+    proc = _resume(stopped_run, '--set', 'nbcpu=1', timeout=60)
+    assert proc.returncode == 2 and 'it was made on 2' in proc.stderr, proc.stderr
+    assert 'built the network' not in proc.stdout
     assert _files(stopped_run) == before
 
 

@@ -56,14 +56,16 @@ def per_msn_mean(targets, weights):
 def spread(values, top=TOP_FRACTION):
     """Summary of a channel's per-MSN weights (pA): n, mean, percentiles, max, top share.
 
-    ``top_share`` is the share of the summed weight held by the largest
-    ceil(top * n) values.
+    ``top_share`` is the share of the sum held by the largest ceil(top * n)
+    values (NaN when every value is 0).
     """
     v = np.sort(np.asarray(values, float))[::-1]
     if not len(v):
         return dict(n=0)
     k = int(np.ceil(top * len(v)))
-    out = dict(n=len(v), mean=v.mean(), max=v[0], top_share=v[:k].sum() / v.sum())
+    total = v.sum()
+    out = dict(n=len(v), mean=v.mean(), max=v[0],
+               top_share=v[:k].sum() / total if total > 0 else float('nan'))
     out.update(('p%d' % p, np.percentile(v, p)) for p in PERCENTILES)
     return out
 
