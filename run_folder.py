@@ -548,7 +548,7 @@ class RunFolder:
         if half not in ('d1', 'd2') or receptor not in ('AMPA', 'NMDA'):
             raise ValueError("half must be 'd1' or 'd2' and receptor 'AMPA' or 'NMDA', got %r, %r"
                              % (half, receptor))
-        port = self.bg.get('receptor', {'AMPA': 1, 'NMDA': 2})[receptor]
+        port = self.bg['receptor'][receptor]      # checkpoints exist only beside run.json
         with np.load(self.file('checkpoint.npz')) as z:
             keep = z[half + '_receptor'] == port
             return int(z['next_episode']), z[half + '_target'][keep], z[half + '_weight'][keep]
