@@ -224,6 +224,13 @@ class Stimulus:
         for name, rate in (('CSN', csn_rate), ('PTN', ptn_rate)):
             self.inputs.stimulate(self.handles[name, channel], rate, start, stop)
 
+    def drive_levels(self, sim, lvl1, lvl2, start, stop):
+        """Channels 1 and 2 at stimulus levels (rate steps) of a plasticity pattern:
+        CSN ``pl_rate_step`` Hz per level, PTN ``pl_ptn_ratio`` times that."""
+        for ch, lvl in ((1, lvl1), (2, lvl2)):
+            csn = sim['pl_rate_step'] * lvl
+            self.drive(ch, csn, csn * sim['pl_ptn_ratio'], start, stop)
+
 
 class EpisodeRates:
     """Per-channel rates of the recorded populations over one window per episode.
@@ -541,11 +548,12 @@ class PlasticState:
                                         '(other synapses: a changed package or parameters?); '
                                         'nothing was changed')
 
-    def restore(self, data):
+    def restore(self, data, bg):
         """Set the state saved by :meth:`snapshot` on the rebuilt network: each
-        rank looks its own synapses up by (source, target, receptor). ``data``
-        must have passed :meth:`check` (``run`` checks it before anything is
-        written)."""
+        rank looks its own synapses up by (source, target, receptor); then the
+        eta modulation, if the checkpoint says it was applied (``bg``: its
+        factor and mode). ``data`` must have passed :meth:`check` (``run``
+        checks it before anything is written)."""
         import nest_routine as nr
         for h, conns in self.plastic.items():
             d = self._local(conns, self.KEYS)
@@ -553,7 +561,8 @@ class PlasticState:
             at = np.searchsorted(saved, self._key(*(d[k] for k in self.KEYS)))
             nr.set_connections_array(conns, **{k: np.asarray(data['%s_%s' % (h, k)])[at]
                                                for k in self.STATE})
-
+        if data['eta_done']:                 # eta sets are fully determined by this flag
+            self.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
 
 def set_phase_windows(windows, phase_key, vt):
     """Apply the STDP windows of a phase and route both models to ``vt``."""
@@ -609,9 +618,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     t0 = time.time()
     if resume is not None:
         eta_done = resume['eta_done']
-        state.restore(resume)
-        if eta_done:                     # eta sets are fully determined by this flag
-            state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
+        state.restore(resume, bg)
     else:
         run_log.write_text('plot_labels.txt', 'Lambda,%r\nkappa,%r\nMod,%r\n' % (
             bg['overlap_d1d2'], bg['syn_asymm'], bg['MSND2_mod']))
@@ -630,9 +637,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
         lvl1, lvl2 = stimulus_levels(phase, flag, sim)
         start = t_base + ep_len * e
         stop = start + sim['stim_duration']
-        for ch, lvl in ((1, lvl1), (2, lvl2)):
-            csn = sim['pl_rate_step'] * lvl
-            stim.drive(ch, csn, csn * sim['pl_ptn_ratio'], start, stop)
+        stim.drive_levels(sim, lvl1, lvl2, start, stop)
         net.inputs.load(start + ep_len, 'episode', e)       # the trains of the whole episode
         net.inputs.simulate(sim['stim_duration'] + sim['break_duration'])
         out = rates.collect(start, stop, n_rep)

@@ -293,13 +293,14 @@ def test_weight_spread_of_our_run_matches_its_weight_readout(own_runs):
     import weight_spread as ws
     run = rf.RunFolder(own_runs['plasticity'])
     episodes, w = run.mean_weights()
-    for col, (half, receptor) in enumerate(itertools.product(('d1', 'd2'), ('AMPA', 'NMDA'))):
+    columns = list(itertools.product(('d1', 'd2'), ('AMPA', 'NMDA')))   # mean_weights order
+    for receptor in ('AMPA', 'NMDA'):
         episode, rows = ws.channel_rows(run, receptor, channels=range(w.shape[1]))
         assert episode == run.n_total == episodes[-1] + 1
-        for h, ch, s in rows:
-            if h == half:
-                assert s['n'] <= run.sim['weights_readout_msn']
-                assert s['mean'] == pytest.approx(w[-1, ch, col], rel=1e-7), (half, receptor, ch)
+        for half, ch, s in rows:
+            col = columns.index((half, receptor))
+            assert s['n'] <= run.sim['weights_readout_msn']
+            assert s['mean'] == pytest.approx(w[-1, ch, col], rel=1e-7), (half, receptor, ch)
     lines = ws.report(run, 'NMDA', [1, 2])
     assert 'after %d episodes' % run.n_total in lines[0] and len(lines) == 6
 

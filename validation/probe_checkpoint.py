@@ -77,9 +77,7 @@ def restore(net, sim, bg, data):
     state = sam.PlasticState(net, bg['n_report_channels'], sim['weights_readout_msn'],
                              bg['plastic_projections'])
     state.check(data)
-    state.restore(data)
-    if data['eta_done']:
-        state.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
+    state.restore(data, bg)
     back = state.snapshot()
     for h in ('d1', 'd2'):
         if not np.array_equal(back[h + '_weight'], data[h + '_weight']):
@@ -99,9 +97,7 @@ def simulate_probes(net, sim, pattern, n_episodes, n_total):
     for k in range(n_episodes):
         start = t_base + ep_len * k
         stop = start + sim['stim_duration']
-        for ch, lvl in ((1, lvl1), (2, lvl2)):
-            csn = sim['pl_rate_step'] * lvl
-            stim.drive(ch, csn, csn * sim['pl_ptn_ratio'], start, stop)
+        stim.drive_levels(sim, lvl1, lvl2, start, stop)
         net.inputs.load(start + ep_len, 'episode', n_total + k)
         net.inputs.simulate(ep_len)
         for name, rec in net.recorders.items():
@@ -132,8 +128,7 @@ def probe(log_dir, pattern='T2', n_episodes=3, progress=print):
     seconds = n_episodes * sim['stim_duration'] / 1000.0
     rates = {p: c / seconds for p, c in counts.items()}
     out = {'episode': data['next_episode'], 'pattern': pattern, 'n_episodes': n_episodes,
-           'rates': rates, 'members': {p: net.channels(p) for p in POPS},
-           'first': {p: net.first_id(p) for p in POPS}}
+           'rates': rates, 'members': {p: net.channels(p) for p in POPS}}
     gpi_ids = np.asarray(net.pops['GPi'].tolist())
     for half in ('d1', 'd2'):
         src = 'MSN_' + half

@@ -77,6 +77,10 @@ def channel_rows(run, receptor, channels):
         episode, targets, weights = run.checkpoint_weights(half, receptor)
         ids, mean = per_msn_mean(targets, weights)
         members = run.channel_ids('MSN_' + half)
+        bad = [c for c in channels if not 0 <= c < len(members)]
+        if bad:
+            raise rf.RunFolderError('--channels %s: the run has channels 0-%d'
+                                    % (bad, len(members) - 1))
         for ch in channels:
             rows.append((half, ch, spread(mean[np.isin(ids, members[ch])])))
     return episode, rows
@@ -108,12 +112,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     for path in args.logdirs:
         try:
-            run = rf.RunFolder(path)
-            bad = [c for c in args.channels if not 0 <= c < len(run.channel_ids('MSN_d1'))]
-            if bad:
-                raise rf.RunFolderError('--channels %s: the run has channels 0-%d'
-                                        % (bad, len(run.channel_ids('MSN_d1')) - 1))
-            print('\n'.join(report(run, args.receptor, args.channels)))
+            print('\n'.join(report(rf.RunFolder(path), args.receptor, args.channels)))
         except (rf.RunFolderError, KeyError) as err:
             sys.exit('weight_spread: %s' % err)
 
