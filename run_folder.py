@@ -121,7 +121,7 @@ OUTPUTS = (
                       'D2 AMPA, D2 NMDA mean weight (pA)'),
     OutputFile('plot_labels.txt', ('plasticity',), 'once', 'Lambda,<lambda> kappa,<kappa> Mod,<eta>'),
     OutputFile('run.lock', MODES, 'lock',
-               'PID of the live run holding the folder (flock; removed at exit)'),
+               'PID of the live run holding the folder (flock, released at exit; the file stays)'),
     OutputFile('checkpoint.npz', ('plasticity',), 'once',
                'resumable state: next_episode, eta_done, weight/c/n of every plastic synapse'),
     OutputFile('{rec}_spikes.dat', MODES, 'spikes', 'sender (node id), time_ms',

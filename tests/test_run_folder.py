@@ -99,6 +99,31 @@ def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
         lc.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
 
 
+def test_learning_curves_refuses_a_run_of_another_condition(own_runs, capsys):
+    """A run is only scored against published runs of its own κ, λ, η and
+    condition: our plasticity run has the shipped κ 2, λ 0.1 and is refused
+    against run4_k_4_l_02_m_1 (κ 4, λ 0.2) with both parameters named, exit 2,
+    before any table; a published log with η changed to 2 is refused by η alone."""
+    import learning_curves as lc
+    refs = _ref_runs()
+    own = rf.RunFolder(own_runs['plasticity'])
+    assert (own.kappa, own.lam, own.eta) == (2.0, 0.1, 1.0)
+    wrong = lc.parameter_mismatches([own], refs[0])
+    assert len(wrong) == 2
+    assert 'syn_asymm (kappa) = 2.0' in wrong[0] and 'has 4.0' in wrong[0]
+    assert 'overlap_d1d2 (lambda) = 0.1' in wrong[1] and 'has 0.2' in wrong[1]
+    assert lc.main([own_runs['plasticity'], '--reference', os.path.dirname(refs[0].path)]) == 2
+    out, err = capsys.readouterr()
+    assert 'not the reference condition' in err and '| episodes |' not in out
+    other_eta = rf.RunFolder(refs[1].path)
+    other_eta.bg['MSND2_mod'] = 2.0
+    assert lc.parameter_mismatches([refs[2], other_eta], refs[0]) == [
+        '%s has MSND2_mod (eta) = 2.0, the reference %s has 1.0'
+        % (refs[1].path, os.path.dirname(refs[0].path))]
+    with pytest.raises(ValueError, match='MSND2_mod'):
+        lc.table(other_eta, refs)
+
+
 def test_reader_takes_the_protocol_of_our_run(own_runs):
     """A run made with con_ep 3, gen_ep 3, dis_ep 3, probes T1 [1], T2 [3] and
     1 unreinforced episode is read with its own phases and probes."""
@@ -343,3 +368,24 @@ def test_probe_of_our_checkpoint_drives_the_pattern_channel(own_runs, tmp_path):
     gpi = {p: ch2_mean(res[p], 'GPi') for p in res}
     assert msn['T2'] > msn['T'] and gpi['T2'] < gpi['T'] - 3.0, (msn, gpi)
     assert np.all(np.isfinite(res['T2']['drive_d2']))
+
+
+def test_input_scale_study_runs_the_reference_condition(tmp_path, monkeypatch):
+    """validation/input_scale_study.py makes its plasticity runs with the κ, λ,
+    η of the --reference folder's name (not the shipped κ 2, λ 0.1), in a
+    folder named after that condition, and refuses a name that is not one."""
+    import input_scale_study as study
+    bg_sets, name = study.reference_condition('/x/run4_k_4_l_02_m_1')
+    assert bg_sets == ['syn_asymm=4.0', 'overlap_d1d2=0.2', 'MSND2_mod=1.0']
+    assert name == 'run4_k_4_l_02_m_1'
+    assert study.reference_condition('run4_k_2_l_002_m_2')[0] == [
+        'syn_asymm=2.0', 'overlap_d1d2=0.0', 'MSND2_mod=2.0']
+    for bad in ('run4_k_4_l_02_m_1_p_no_conv', 'val_full'):
+        with pytest.raises(SystemExit, match='condition folder'):
+            study.reference_condition(bad)
+    calls = []
+    monkeypatch.setattr(study.subprocess, 'run', lambda cmd, **kw: calls.append(cmd))
+    study.run_once(str(tmp_path / 'p'), ['scale=0.1'], bg_sets)
+    cmd = calls[0]
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == '--bg-set'] == bg_sets
+    assert cmd[cmd.index('--set') + 1] == 'scale=0.1'

@@ -7,9 +7,11 @@ Usage (from the repository root; runs in the background, one run at a time)::
         --seeds 814 815 816 817 818 --episodes 30 --threads 2
 
 For each setting of ``full_size_inputs`` (False, True) and each seed it makes
-a resting run (``--resting-ms``) and a plasticity run of ``--episodes`` CS+
-episodes (κ 4, λ 0.2, η 1, the shipped defaults), then prints, per setting,
-mean ± sd over seeds of:
+a resting run (``--resting-ms``, the shipped parameters, as the full-scale
+resting figures of the README) and a plasticity run of ``--episodes`` CS+
+episodes with the κ, λ and η of the ``--reference`` condition (read from its
+folder name: κ 4, λ 0.2, η 1 for run4_k_4_l_02_m_1; the shipped defaults are
+κ 2, λ 0.1), then prints, per setting, mean ± sd over seeds of:
 
 * the resting rate of every nucleus (Hz, window of the resting mode);
 * MSN_d1 channel 1 over the first CS+ episodes (Hz), to compare with the
@@ -20,7 +22,9 @@ mean ± sd over seeds of:
 * wall seconds per model second of each run (from run.json).
 
 Runs already finished under ``--root`` are reused, so the study can be
-stopped and started again. Writes ``summary.json`` under ``--root``.
+stopped and started again; a plasticity run's folder is named after its
+condition (``plasticity_run4_k_4_l_02_m_1``), so runs of another condition
+are never reused. Writes ``summary.json`` under ``--root``.
 """
 import argparse
 import json
@@ -40,8 +44,10 @@ import learning_curves as lc  # noqa: E402
 NUCLEI = ('MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
 
 
-def run_once(log_dir, sets):
-    """stim_all_model.py into ``log_dir`` unless it has finished there already."""
+def run_once(log_dir, sets, bg_sets=()):
+    """stim_all_model.py into ``log_dir`` unless it has finished there already.
+
+    ``sets`` and ``bg_sets`` are 'key=value' strings for --set and --bg-set."""
     meta = os.path.join(log_dir, 'run.json')
     if os.path.exists(meta) and json.load(open(meta)).get('status') == 'finished':
         return
@@ -49,6 +55,8 @@ def run_once(log_dir, sets):
            '--overwrite']
     for s in sets:
         cmd += ['--set', s]
+    for s in bg_sets:
+        cmd += ['--bg-set', s]
     print('running', ' '.join(cmd[2:]), flush=True)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
@@ -71,6 +79,18 @@ def wall_per_model_s(log_dir):
     return meta['sim_seconds'] / (meta['model_ms'] / 1000.0)
 
 
+def reference_condition(reference):
+    """--bg-set strings and folder name of the reference condition (κ, λ, η of its name)."""
+    name = os.path.basename(os.path.abspath(reference))
+    cond = rf.parse_condition_folder(name)
+    if cond is None or cond[3] != 'normal':
+        raise SystemExit('--reference %s: the name must be a condition folder '
+                         'run4_k_{kappa}_l_{lambda}_m_{eta} of the normal condition' % reference)
+    kappa, lam, eta, _ = cond
+    return (['syn_asymm=%r' % kappa, 'overlap_d1d2=%r' % lam, 'MSND2_mod=%r' % eta],
+            rf.condition_folder(kappa, lam, eta))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--root', required=True)
@@ -84,6 +104,7 @@ def main():
     p.add_argument('--reference', default=os.path.join(os.path.dirname(REPO), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
     args = p.parse_args()
+    bg_sets, cond_name = reference_condition(args.reference)
     wins = [(lo, lo + 10) for lo in range(0, args.episodes - 9, 10)]
     keys = [(pop, w) for pop in lc.POPS for w in wins]
     refs = lc.reference_runs(args.reference) if os.path.isdir(args.reference) else []
@@ -107,11 +128,12 @@ def main():
             rows['wall_resting'].append(wall_per_model_s(rest))
             if args.resting_only:
                 continue
-            plast = os.path.join(base, 'plasticity')
+            plast = os.path.join(base, 'plasticity_' + cond_name)
             run_once(plast, common + [
                 'full_size_inputs=%s' % full, 'msd=%d' % seed, 'resting_state=False',
                 'plasticity=True', 'con_ep=%d' % args.episodes, 'gen_ep=0', 'dis_ep=1',
-                'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'])
+                'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'],
+                bg_sets)
             run = rf.RunFolder(plast)
             rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
             means = lc.window_means(run, wins)

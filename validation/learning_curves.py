@@ -16,7 +16,10 @@ Each window mean is scored (issue #11): it passes when it lies within 3
 reference sd of the reference mean, the sd taken as at least 10 % of the
 mean or 0.05 Hz (five runs give a rough sd, and some are ~0). A finished
 run's dip count passes when it lies in the range of the reference runs'.
-The exit code is 0 either way (it is a report).
+The exit code is 0 either way (it is a report). A run whose κ, λ, η or
+condition differ from the reference's (run.json against the reference's
+folder name or plot_labels.txt) is refused with exit code 2, before any
+table: the published runs of another condition are no yardstick for it.
 
 For finished runs it also prints the CS- reversal fit (:func:`reversal_fit`):
 how many Hz GPi channel 2 falls per Hz of MSN_d2 and of MSN_d1 channel 2.
@@ -38,6 +41,9 @@ POPS = ('GPi', 'MSN_d1', 'MSN_d2')
 N_SD = 3.0            # band half-width, in reference sd
 SD_FLOOR = (0.10, 0.05)   # the sd is at least 10 % of the mean and at least 0.05 Hz
 MIN_FIT_EPISODES = 3      # the reversal fit has 3 coefficients
+# the parameters a reference condition fixes: RunFolder attribute -> parameter name
+CONDITION_PARAMETERS = (('kappa', 'syn_asymm (kappa)'), ('lam', 'overlap_d1d2 (lambda)'),
+                        ('eta', 'MSND2_mod (eta)'), ('condition', 'condition'))
 
 
 def band(ref_values):
@@ -88,6 +94,23 @@ def reference_runs(reference):
     return found.get(os.path.basename(os.path.abspath(reference)), [])
 
 
+def parameter_mismatches(ours, ref):
+    """Messages for each of our runs whose κ, λ, η or condition differ from ``ref``'s.
+
+    A window mean is only comparable with the published runs of the same
+    condition (a run of the shipped κ 2, λ 0.1 is not one of κ 4, λ 0.2)."""
+    out = []
+    for run in ours:
+        for attr, name in CONDITION_PARAMETERS:
+            mine, theirs = getattr(run, attr), getattr(ref, attr)
+            same = (mine == theirs if isinstance(theirs, str) or mine is None
+                    else np.isclose(mine, theirs))
+            if not same:
+                out.append('%s has %s = %s, the reference %s has %s' % (
+                    run.path, name, mine, os.path.dirname(ref.path), theirs))
+    return out
+
+
 def our_window_means(ours):
     """(windows, {(pop, window): array (runs, 2)}) of a list of RunFolders.
 
@@ -106,10 +129,18 @@ def our_window_means(ours):
 def table(ours, refs):
     """Markdown table lines: our window means next to the reference mean +- sd.
 
-    ``ours`` is a RunFolder or a list of them; a list is scored by its mean."""
+    ``ours`` is a RunFolder or a list of them; a list is scored by its mean.
+    Raises ValueError when they differ in protocol or in condition
+    (:func:`parameter_mismatches`) from each other or the reference."""
     ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
     n_ours = len(ours)
     wins, mine = our_window_means(ours)
+    wrong = parameter_mismatches(ours, refs[0])
+    if wrong:
+        raise ValueError('not the reference condition: %s; score a run against the published '
+                         'runs of its own parameters (--reference), or make it with '
+                         '--bg-set syn_asymm=... --bg-set overlap_d1d2=... --bg-set '
+                         'MSND2_mod=...' % '; '.join(wrong))
     ref_means = [window_means(r, windows(r)) for r in refs]
     head = 'ours ch1 / ch2' if n_ours == 1 else 'ours ch1 / ch2 (mean +- sd, %d runs)' % n_ours
     lines = ['| episodes | population | %s | reference ch1 / ch2 (mean +- sd, '
