@@ -895,8 +895,10 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     """Build, check, prepare the folder, run the mode; returns the exit code."""
     import ini_all
     import nest_routine as nr
-    progress('mode %s, msd %d, %d thread(s), scale %g, log folder %s'
-             % (sim['mode'], sim['msd'], sim['nbcpu'], sim['scale'], run_log.dir))
+    progress('mode %s (%s), msd %d, %d thread(s), scale %g, kappa %g, lambda %g, eta %g, '
+             'log folder %s' % (sim['mode'], sim['condition'], sim['msd'], sim['nbcpu'],
+                                sim['scale'], bg['syn_asymm'], bg['overlap_d1d2'],
+                                bg['MSND2_mod'], run_log.dir))
     kwargs = {}
     try:
         net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
