@@ -116,10 +116,13 @@ def write_network_files(run_log, net, bg):
 
 
 def run_metadata(sim, bg, net, extra):
-    """Everything needed to reproduce and audit a run (written to run.json)."""
+    """Everything needed to reproduce and audit a run (written to run.json).
+
+    ``extra`` carries ``git_commit``, taken once when the run starts: the
+    checkout may change while a long run goes on, the running code does not."""
     import nest
     import nest_routine as nr
-    return dict(extra, format_version=rf.FORMAT_VERSION, git_commit=rf.git_commit(),
+    return dict(extra, format_version=rf.FORMAT_VERSION,
                 msd=sim['msd'], mode=sim['mode'], nest_version=nest.__version__,
                 threads=nest.GetKernelStatus('local_num_threads'),
                 mpi_processes=nest.NumProcesses(),
@@ -917,7 +920,11 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     except rc.Interrupted as intr:
         progress('interrupted during the build; nothing was written')
         return intr.exit_code
-    extra = {'status': 'running', 'rank_checks': checks}
+    # the code that runs is the code of now; a resume keeps the first segment's commit
+    # at the top and lists its own with the resume
+    commit = rf.git_commit()
+    extra = {'status': 'running', 'rank_checks': checks,
+             'git_commit': commit if resume is None else meta.get('git_commit', 'unknown')}
     # only now, with every check passed and the network built, touch the folder
     if resume is None:
         run_log.clean()
@@ -929,7 +936,8 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
                            sim['pl_warmup'] + episode_length_ms(sim) * n)
         seed = rc.resume_seed(sim['msd'], n)
         nest.rng_seed = seed                 # fresh noise, not a replay of the first episodes
-        extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed}]
+        extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed,
+                                                       'git_commit': commit}]
         progress('resuming at episode %d with NEST seed %d (derived from msd %d and the '
                  'episode)' % (n, seed, sim['msd']))
     write_network_files(run_log, net, bg)

@@ -257,6 +257,8 @@ def test_sigterm_leaves_a_checkpoint_that_resumes_to_a_whole_run(tmp_path):
     meta = load_json(d / 'run.json')
     assert meta['status'] == 'finished' and meta['resumes'][0]['episode'] == n
     assert meta['resumes'][0]['nest_seed'] == rc.resume_seed(814, n)
+    # the commit of each segment, taken when it started (the same code here)
+    assert meta['git_commit'] == meta['resumes'][0]['git_commit'] == rf.git_commit()
     for name in rf.files_of('plasticity', 'per_episode'):
         rows = [ln for ln in open(d / name) if not ln.startswith('#')]
         assert len(rows) == 6, name
