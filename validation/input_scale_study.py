@@ -24,7 +24,8 @@ folder name: κ 4, λ 0.2, η 1 for run4_k_4_l_02_m_1; the shipped defaults are
 Runs already finished under ``--root`` are reused, so the study can be
 stopped and started again; a plasticity run's folder is named after its
 condition (``plasticity_run4_k_4_l_02_m_1``), so runs of another condition
-are never reused. Writes ``summary.json`` under ``--root``.
+are never reused. Writes ``summary_{scale}.json`` under ``--root``, with the
+settings of this invocation only.
 """
 import argparse
 import json
