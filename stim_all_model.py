@@ -567,6 +567,7 @@ class PlasticState:
         if data['eta_done']:                 # eta sets are fully determined by this flag
             self.apply_eta(bg['MSND2_mod'], bg['eta_mode'])
 
+
 def set_phase_windows(windows, phase_key, vt):
     """Apply the STDP windows of a phase and route both models to ``vt``."""
     import nest
