@@ -202,6 +202,37 @@ def lambda_from_code(code):
     return float(code[0] + '.' + code[1:]) if len(code) > 1 else float(code)
 
 
+# what fixes a condition, in order: RunFolder attribute -> parameter name in messages
+CONDITION_PARAMETERS = (('kappa', 'syn_asymm (kappa)'), ('lam', 'overlap_d1d2 (lambda)'),
+                        ('eta', 'MSND2_mod (eta)'), ('condition', 'condition'))
+
+
+def condition_mismatches(run, cond):
+    """(parameter name, run's value, cond's value) for each way ``run`` differs from ``cond``.
+
+    Parameters
+    ----------
+    run : RunFolder
+    cond : tuple
+        (κ, λ, η, condition), in the order of :data:`CONDITION_PARAMETERS`
+        (e.g. another run's :attr:`RunFolder.condition_values`).
+
+    Returns
+    -------
+    list of tuple
+        Empty when the run is of the condition ``cond``; numbers are compared
+        with ``np.isclose`` (0.2 in run.json and 0.2 parsed from '02' agree).
+    """
+    out = []
+    for (attr, name), theirs in zip(CONDITION_PARAMETERS, cond):
+        mine = getattr(run, attr)
+        same = (mine == theirs if isinstance(theirs, str) or mine is None or theirs is None
+                else bool(np.isclose(mine, theirs)))
+        if not same:
+            out.append((name, mine, theirs))
+    return out
+
+
 def condition_folder(kappa, lam, eta, condition='normal'):
     """``run4_k_{κ}_l_{λ code}_m_{η}[_p_no_conv|_s]`` for one parameter set."""
     return 'run4_k_%g_l_%s_m_%g%s' % (kappa, lambda_code(lam), eta, CONDITION_SUFFIX[condition])
@@ -406,6 +437,11 @@ class RunFolder:
     @property
     def condition(self):
         return self.sim.get('condition', 'normal')
+
+    @property
+    def condition_values(self):
+        """(κ, λ, η, condition), in the order of :data:`CONDITION_PARAMETERS`."""
+        return tuple(getattr(self, attr) for attr, _ in CONDITION_PARAMETERS)
 
     @property
     def status(self):

@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import fetch_params as fp  # noqa: E402
 import protocol  # noqa: E402
 from run_folder import (RunFolder, RunFolderError, condition_folder,  # noqa: E402
-                        find_runs, parse_condition_folder)
+                        condition_mismatches, find_runs, parse_condition_folder)
 
 # --------------------------------------------------------------------------
 # Figure definitions (conditions, channels, colours): no protocol numbers
@@ -705,8 +705,7 @@ def figure_7d(inp):
 # --------------------------------------------------------------------------
 def run_matches(run, cond):
     """True if a run has the parameters (κ, λ, η, condition) of cond."""
-    return (run.kappa, run.lam, run.eta, run.condition) == tuple(
-        float(v) if not isinstance(v, str) else v for v in cond)
+    return not condition_mismatches(run, cond)
 
 
 def validation_runs(inp, cond):

@@ -99,6 +99,17 @@ def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
         lc.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
 
 
+def test_condition_mismatches_name_each_parameter_that_differs():
+    """One description of a condition serves the figures and learning_curves:
+    a published run of run4_k_4_l_02_m_1 is (4, 0.2, 1, 'normal'), λ parsed
+    from '02' equals 0.2, and each differing parameter is named with both values."""
+    ref = _ref_runs()[0]
+    assert ref.condition_values == (4.0, 0.2, 1.0, 'normal')
+    assert rf.condition_mismatches(ref, (4, 0.2, 1, 'normal')) == []
+    assert rf.condition_mismatches(ref, (4, 0.1, 1, 'parkinson')) == [
+        ('overlap_d1d2 (lambda)', 0.2, 0.1), ('condition', 'normal', 'parkinson')]
+
+
 def test_learning_curves_refuses_a_run_of_another_condition(own_runs, capsys):
     """A run is only scored against published runs of its own κ, λ, η and
     condition: our plasticity run has the shipped κ 2, λ 0.1 and is refused

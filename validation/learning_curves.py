@@ -41,9 +41,6 @@ POPS = ('GPi', 'MSN_d1', 'MSN_d2')
 N_SD = 3.0            # band half-width, in reference sd
 SD_FLOOR = (0.10, 0.05)   # the sd is at least 10 % of the mean and at least 0.05 Hz
 MIN_FIT_EPISODES = 3      # the reversal fit has 3 coefficients
-# the parameters a reference condition fixes: RunFolder attribute -> parameter name
-CONDITION_PARAMETERS = (('kappa', 'syn_asymm (kappa)'), ('lam', 'overlap_d1d2 (lambda)'),
-                        ('eta', 'MSND2_mod (eta)'), ('condition', 'condition'))
 
 
 def band(ref_values):
@@ -99,16 +96,9 @@ def parameter_mismatches(ours, ref):
 
     A window mean is only comparable with the published runs of the same
     condition (a run of the shipped κ 2, λ 0.1 is not one of κ 4, λ 0.2)."""
-    out = []
-    for run in ours:
-        for attr, name in CONDITION_PARAMETERS:
-            mine, theirs = getattr(run, attr), getattr(ref, attr)
-            same = (mine == theirs if isinstance(theirs, str) or mine is None
-                    else np.isclose(mine, theirs))
-            if not same:
-                out.append('%s has %s = %s, the reference %s has %s' % (
-                    run.path, name, mine, os.path.dirname(ref.path), theirs))
-    return out
+    return ['%s has %s = %s, the reference %s has %s' % (
+        run.path, name, mine, os.path.dirname(ref.path), theirs)
+        for run in ours for name, mine, theirs in rf.condition_mismatches(run, ref.condition_values)]
 
 
 def our_window_means(ours):
