@@ -347,6 +347,11 @@ def protocol_notes(sim):
         notes.append('Istrong (%g) < Iweak (%g): channel 1 gets the WEAKER stimulus in CS+ and '
                      'the stronger one in CS-, i.e. the channels swap roles in the protocol '
                      '(MODEL_SPEC 6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
+    if sim['scale'] < 1 and not sim['full_size_inputs']:
+        notes.append('scale %g with the input layers scaled too (full_size_inputs False): each '
+                     'MSN draws its cortical inputs from fewer nodes and fires more than in the '
+                     'full network; set full_size_inputs=True for rates to compare with the '
+                     'paper (README, What full_size_inputs buys)' % sim['scale'])
     return notes
 
 

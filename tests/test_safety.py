@@ -71,6 +71,20 @@ def test_strong_weaker_than_weak_is_announced(tmp_path):
     assert proc.returncode == 2
 
 
+def test_scaled_input_layers_are_announced(tmp_path):
+    """A reduced scale with scaled input layers is allowed (tests, exploration)
+    but its MSN rates are not the paper's: said at start, and not said with
+    full-size inputs or at scale 1."""
+    d = tmp_path / 'log'
+    d.mkdir()
+    (d / 'run.json').write_text('{}')           # stop at the occupied folder, before NEST
+    note = 'note: scale 0.1 with the input layers scaled too (full_size_inputs False)'
+    assert note in run_model(d, 'scale=0.1').stdout
+    for extra in (('scale=0.1', 'full_size_inputs=True'), ('scale=1.0',)):
+        proc = run_model(d, *extra)
+        assert proc.returncode == 2 and 'input layers scaled' not in proc.stdout
+
+
 def test_log_folder_that_is_a_file(tmp_path):
     (tmp_path / 'afile').write_text('x')
     proc = run_model(tmp_path / 'afile')
