@@ -28,7 +28,9 @@ simParams = {
     # Keep the input layers CSN, PTN, CMPf (and the stimulated subsets) at
     # full size when scale < 1, so every MSN sees the input statistics of the
     # full network (parrot density in its mask, inputs shared with its
-    # neighbours); only the MSNs shrink. Default by measurement (README).
+    # neighbours); only the MSNs shrink. False: fast reduced-scale runs (tests,
+    # exploration) whose MSN rates are not the paper's; True to compare a
+    # reduced-scale run with the paper (measured: README, What full_size_inputs buys).
     'full_size_inputs': False,
     # How each input node gets its Poisson train (the same process every
     # way: independent Poisson trains, spikes on the dt grid; README, Input drive):
