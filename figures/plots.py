@@ -290,7 +290,7 @@ def lam_text(lam):
 
 def run_cond_text(run):
     """cond_text of a run's own parameters."""
-    return cond_text((run.kappa, run.lam, run.eta, run.condition))
+    return cond_text(run.condition_values)
 
 
 def cond_text(cond, skip=()):
