@@ -6,6 +6,7 @@ Figure 3C layout: phase lines after episodes 100 and 130).
 """
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
 import style
@@ -28,6 +29,7 @@ def episode_frame(ax, run, lo=0, hi=None):
     if end < hi:
         ax.axvspan(max(end, lo) - 0.5, hi - 0.5, color=style.UNREINFORCED_COLOUR, lw=0, zorder=0)
     ax.set_xlim(lo - 0.5 - 0.01 * (hi - lo), hi - 0.5 + 0.01 * (hi - lo))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def above(ax, points):

@@ -73,13 +73,38 @@ def z_scores(ours, published):
     return rows
 
 
-def comparison(folder, ours, published):
+def unscorable(ours, published):
+    """Why learning_curves cannot score these runs ('' when it can).
+
+    Each run of ours needs every comparison window inside its protocol, and
+    each published run every window written (an unfinished one is left out
+    by :func:`comparison`).
+    """
+    for run in ours:
+        wins = lc.windows(run)
+        if any(lo < 0 or hi <= lo or hi > run.n_total for lo, hi in wins):
+            return ('the protocol of %s (%d episodes) is shorter than the comparison windows '
+                    'of validation/learning_curves.py (%s)' % (
+                        run.short_name(), run.n_total, ', '.join('%d-%d' % w for w in wins)))
+    if not published:
+        return 'no published run has every comparison window written'
+    return ''
+
+
+def comparison(folder, ours, runs):
     """HTML of one condition: the learning_curves table with z-scores, or why there is none."""
+    published = [r for r in runs if r.n_episodes >= r.n_total]
     head = '<h3>%s: %d of ours against %d published</h3>\n' % (
         html.escape(folder), len(ours), len(published))
+    if len(published) < len(runs):
+        head += '<p class="muted">Left out, unfinished: %s.</p>\n' % html.escape(', '.join(
+            r.short_name() for r in runs if r not in published))
+    why = unscorable(ours, published)
+    if why:
+        return head + '<p class="muted">No table: %s.</p>\n' % html.escape(why)
     try:
         lines = lc.table(ours, published)
-    except (ValueError, KeyError) as err:
+    except ValueError as err:
         return head + '<p class="muted">No table: %s</p>\n' % html.escape(str(err))
     header = markdown_cells(lines[0]) + ['z ch1 / ch2']
     body = []
@@ -101,6 +126,12 @@ def comparison(folder, ours, published):
     if all(r.n_episodes >= r.n_total for r in ours):
         text += ' %s' % html.escape(lc.reward_line(ours, published))
     return text + '</p>\n'
+
+
+def link_labels(outputs):
+    """Short link texts: the title up to its first sentence, whole where that repeats."""
+    short = [o.title.split('. ')[0].split(':')[0] for o in outputs]
+    return [s if short.count(s) == 1 else o.title for s, o in zip(short, outputs)]
 
 
 def figure_html(out):
@@ -141,9 +172,8 @@ def write_page(folder, inp, made, skipped, command):
                  '' if len(skipped) == 1 else 's')]
     if outputs:
         parts.append('<p>%s</p>\n' % ' · '.join(
-            '<a href="#%s">%s</a>' % (html.escape(os.path.splitext(o.file)[0]),
-                                      html.escape(o.title.split('.')[0].split(':')[0]))
-            for o in outputs))
+            '<a href="#%s">%s</a>' % (html.escape(os.path.splitext(o.file)[0]), html.escape(label))
+            for o, label in zip(outputs, link_labels(outputs))))
     groups = condition_groups(inp)
     if groups:
         parts.append('<h2>Window means: ours against the published runs</h2>\n')

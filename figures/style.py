@@ -26,7 +26,7 @@ LABEL_PT = 7.5                # axis labels, panel titles
 TITLE_PT = 8.5                # the figure title
 CAPTION_COLOUR = '0.25'       # the caption line: neutral dark grey
 CAPTION_CHARS_PER_INCH = 17   # wrap width of the 7-pt caption line
-TITLE_CHARS_PER_INCH = 12     # wrap width of the bold 8.5-pt title
+TITLE_CHARS_PER_INCH = 14     # wrap width of the bold 8.5-pt title
 LINE_INCH = SMALL_PT * 1.3 / 72
 
 RC = MappingProxyType({

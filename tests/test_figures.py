@@ -495,6 +495,12 @@ def test_every_figure_from_our_runs_and_the_published_layout(own_runs, small_roo
     assert_clean_layout(out)
     made = {m.group(1) for m in re.finditer(r'^made (\S+):', out, re.M)}
     assert made == set(registry.NAMES) - {'resting'}
+    # the page says why our short run gets no window table, and leaves out the unfinished log
+    with open(tmp_path / 'figs' / 'index.html', encoding='utf-8') as fh:
+        source = fh.read()
+    assert ('No table: the protocol of run4_k_4_l_02_m_1/log9 (%d episodes) is shorter than '
+            'the comparison windows' % RunFolder(own_runs['plasticity']).n_total) in source
+    assert 'Left out, unfinished: run4_k_4_l_02_m_1/log1.' in source
 
 
 def test_validation_with_own_run_in_authors_layout(own_runs, tmp_path, capsys):
