@@ -24,6 +24,23 @@ class ParamError(ValueError):
     """A parameter file is missing, unreadable or holds a bad value."""
 
 
+SHOWN_CHARS = 200       # longest value echoed in a message
+
+
+def cut(text, limit=SHOWN_CHARS):
+    """``text`` cut to ``limit`` characters, with its full length named."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return '%s... (%d characters)' % (text[:limit], len(text))
+
+
+def shown(value, limit=SHOWN_CHARS):
+    """``repr(value)`` for a message, cut to ``limit`` characters (a 100-kB value
+    is named by its start and its length, never echoed whole)."""
+    return cut(repr(value), limit)
+
+
 # --- schema helpers: each returns (check(value) -> bool, description) -------
 def _num(lo=None, hi=None, lo_open=False, integer=False):
     def check(v):
@@ -66,14 +83,16 @@ def _vt_dict(v):
 
 
 def _fraction(f):
-    """A window entry: a finite number or a string 'p/q' of two numbers, q != 0."""
+    """A window entry: a finite number or a string 'p/q' of two numbers, q != 0,
+    whose quotient is finite too ('1e308/1e-10' overflows)."""
     if isinstance(f, str):
         num, _, den = f.partition('/')
         try:
             num, den = float(num), float(den or 1)
         except ValueError:
             return False
-        return math.isfinite(num) and math.isfinite(den) and den != 0
+        return (math.isfinite(num) and math.isfinite(den) and den != 0
+                and math.isfinite(num / den))
     return _num()[0](f)
 
 
@@ -205,9 +224,11 @@ def _load(path, varname):
         exec(compile(source, path, 'exec'), namespace)
     except SyntaxError as err:
         raise ParamError('%s: syntax error at line %s: %s' % (path, err.lineno, err.msg)) from None
-    except Exception as err:  # a parameter file should only define data
-        raise ParamError('%s: error while reading it: %s: %s'
-                         % (path, type(err).__name__, err)) from None
+    except BaseException as err:   # also sys.exit() and KeyboardInterrupt: data only here
+        raise ParamError('%s: line %s raised %s; a parameter file may only define data (the '
+                         'dict %s = {...}), nothing was run'
+                         % (path, _line_in(err.__traceback__, path), _raised(err), varname)
+                         ) from None
     if varname not in namespace:
         raise ParamError('%s: variable %r is not defined (the file must define a dict %s = {...})'
                          % (path, varname, varname))
@@ -215,6 +236,24 @@ def _load(path, varname):
     if not isinstance(value, dict):
         raise ParamError('%s: %s must be a dict, got %s' % (path, varname, type(value).__name__))
     return copy.deepcopy(value)
+
+
+def _line_in(tb, path):
+    """The line of ``path`` where a traceback left that file last ('?' if none)."""
+    line = '?'
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _raised(err):
+    """What a parameter file raised, in words: ``sys.exit(0)``, ``KeyboardInterrupt``, ..."""
+    if isinstance(err, SystemExit):
+        return 'sys.exit(%s)' % shown(err.code)
+    text = str(err)
+    return type(err).__name__ + (': ' + cut(text) if text else '')
 
 
 OTHER_FILE = {'sim': ('bgParams.py', '--bg-set'), 'bg': ('simParams.py', '--set')}
@@ -250,12 +289,11 @@ def validate(params, schema, path, overridden=(), override_label='--set'):
         raise ParamError('%s: missing key(s) %s' % (path, ', '.join(repr(k) for k in missing)))
     for key in params:
         if key not in schema:
-            raise ParamError('%s: unknown key %r%s; allowed: the keys documented in the file'
-                             % (origin(key), key, _unknown_key_hint(key, schema)))
+            raise ParamError('%s: unknown key %s%s; allowed: the keys documented in the file'
+                             % (origin(key), shown(key), _unknown_key_hint(str(key), schema)))
     for key, (check, allowed) in schema.items():
         if not check(params[key]):
-            raise ParamError('%s: key %r has bad value %r; allowed: %s'
-                             % (origin(key), key, params[key], allowed))
+            raise bad_value(origin(key), key, params[key], allowed)
 
 
 # every time parameter must lie on the dt grid (NEST refuses or rounds otherwise)
@@ -269,8 +307,15 @@ def on_grid(t, dt):
     return abs(t / dt - round(t / dt)) < 1e-9 * max(1.0, abs(t / dt))
 
 
+def bad_value(where, key, value, allowed):
+    """The one message format of a refused value: where (file or option), the key,
+    the value (shortened to 200 characters) and what is allowed."""
+    return ParamError('%s: key %r has bad value %s; allowed: %s'
+                      % (where, key, shown(value), allowed))
+
+
 def _fail(path, key, value, allowed):
-    raise ParamError('%s: key %r has bad value %r; allowed: %s' % (path, key, value, allowed))
+    raise bad_value(path, key, value, allowed)
 
 
 def _check_protocol(sim, path):
@@ -299,9 +344,8 @@ def _check_sim_consistency(sim, path):
         raise ParamError('%s: exactly one of %s must be True; got %s switched on'
                          % (path, ', '.join(MODES), modes_on or 'none'))
     if sim['record_start'] >= sim['simDuration'] + sim['initial_ignore']:
-        raise ParamError('%s: key %r has bad value %r; allowed: less than simDuration + '
-                         'initial_ignore (%g ms)' % (path, 'record_start', sim['record_start'],
-                                                     sim['simDuration'] + sim['initial_ignore']))
+        _fail(path, 'record_start', sim['record_start'], 'less than simDuration + '
+              'initial_ignore (%g ms)' % (sim['simDuration'] + sim['initial_ignore']))
     for key in TIME_KEYS:
         if not on_grid(sim[key], sim['dt']):
             _fail(path, key, sim[key], 'a multiple of dt (%g ms), the simulation step'
@@ -311,18 +355,16 @@ def _check_sim_consistency(sim, path):
     for key in ('probe_T1', 'probe_T2'):
         bad = [p for p in sim[key] if not 1 <= p <= n_gen]
         if bad:
-            raise ParamError('%s: key %r has bad value %r; allowed: episode offsets in 1..gen_ep '
-                             '(%d)' % (path, key, sim[key], n_gen))
+            _fail(path, key, sim[key], 'episode offsets in 1..gen_ep (%d)' % n_gen)
     if sim['scalefactor'] != [1, 1]:
-        raise ParamError('%s: key %r has bad value %r; allowed: [1, 1] (other sheet scale '
-                         'factors are inconsistent in the original model, MODEL_SPEC Q-11; use '
-                         "'scale' to shrink the network)" % (path, 'scalefactor', sim['scalefactor']))
+        _fail(path, 'scalefactor', sim['scalefactor'], "[1, 1] (other sheet scale factors "
+              "are inconsistent in the original model, MODEL_SPEC Q-11; use 'scale' to shrink "
+              "the network)")
 
 
 def _check_bg_consistency(bg, path):
     if bg['nbMSN'] % 2:
-        raise ParamError('%s: key %r has bad value %r; allowed: an even number (D1/D2 halves)'
-                         % (path, 'nbMSN', bg['nbMSN']))
+        _fail(path, 'nbMSN', bg['nbMSN'], 'an even number (D1/D2 halves)')
 
 
 def _read(path, default_name, varname, schema, check, overrides, label):

@@ -227,9 +227,15 @@ class InputDrive:
                                '%g ms; call load first' % (now + t_ms, self.loaded_ms))
         nest.Simulate(t_ms)
 
-    def run(self, t_ms, stream, chunk_ms=RESTING_CHUNK_MS):
-        """Load and simulate ``t_ms`` from now, in stretches of at most ``chunk_ms``
-        (injectors; parrot drives simulate in one call). Returns the spikes loaded."""
+    def run(self, t_ms, stream, chunk_ms=RESTING_CHUNK_MS, after=None, every_ms=None):
+        """Load and simulate ``t_ms`` from now; returns the spikes loaded.
+
+        Trains are loaded in stretches of at most ``chunk_ms`` (injectors;
+        parrot drives need no loading). With ``after``, the simulation stops
+        every ``every_ms`` of model time (a multiple of dt) and calls
+        ``after(model time reached, ms)``, which may raise to end the run
+        there; splitting ``Simulate`` calls does not change the dynamics.
+        """
         import nest
         end = nest.biological_time + t_ms
         step = chunk_ms if self.injects else t_ms
@@ -237,8 +243,14 @@ class InputDrive:
         while nest.biological_time < end - 1e-6:
             until = min(end, nest.biological_time + step)
             n += self.load(until, stream, index)
-            self.simulate(until - nest.biological_time)
             index += 1
+            while nest.biological_time < until - 1e-6:
+                piece = until - nest.biological_time
+                if after is not None and every_ms:
+                    piece = min(piece, every_ms)
+                self.simulate(piece)
+                if after is not None:
+                    after(nest.biological_time)
         return n
 
 

@@ -5,11 +5,13 @@ Nothing here imports NEST. Every function that can refuse raises
 is wrong and what to do, so ``stim_all_model.main`` exits 2 before anything
 is written.
 """
+import contextlib
 import errno
 import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import zipfile
@@ -17,10 +19,12 @@ import zipfile
 import numpy as np
 
 import fetch_params as fp
+import protocol
 import run_folder as rf
 
 LOCK_NAME = 'run.lock'
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}     # shell convention: 128 + signal
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143,    # shell convention: 128 + signal
+               signal.SIGHUP: 129}                       # (SIGHUP: a closed terminal)
 CHECKPOINT_KEYS = ('next_episode', 'eta_done')
 
 
@@ -79,6 +83,25 @@ def refuse_occupied(path, overwrite):
             '--log-dir, or replace it with --overwrite' % (path, held, path))
 
 
+def refuse_finished(path):
+    """Refuse a folder whose run has finished (run.json ``finished``, or a
+    checkpoint after the last episode): ``--overwrite-unfinished`` keeps it."""
+    meta_path = os.path.join(path, 'run.json')
+    try:
+        with open(meta_path, encoding='utf-8') as fh:
+            meta = json.load(fh)
+        finished = meta.get('status') == 'finished'
+        if not finished and os.path.exists(os.path.join(path, 'checkpoint.npz')):
+            with np.load(os.path.join(path, 'checkpoint.npz')) as z:
+                finished = int(z['next_episode']) >= protocol.n_episodes(meta['simParams'])
+    except Exception:           # no run.json, or one that cannot say it finished
+        return
+    if finished:
+        raise fp.ParamError('log folder %s holds a finished run (%s); --overwrite-unfinished '
+                            'leaves it alone; allowed: --overwrite to replace it'
+                            % (path, describe_run(path)))
+
+
 class RunLock:
     """An exclusive lock on a run folder (``run.lock`` with the owner's PID).
 
@@ -131,11 +154,14 @@ class RunLock:
 # Interruption (SIGINT, SIGTERM)
 # --------------------------------------------------------------------------
 class Interrupted(Exception):
-    """The run stopped at a safe point after SIGINT/SIGTERM."""
+    """The run stopped at a safe point after SIGINT/SIGTERM.
 
-    def __init__(self, signum, next_episode=None):
+    ``next_episode``: the first episode not run (episode modes); ``model_ms``:
+    the model time reached (resting state)."""
+
+    def __init__(self, signum, next_episode=None, model_ms=None):
         super().__init__(signum)
-        self.signum, self.next_episode = signum, next_episode
+        self.signum, self.next_episode, self.model_ms = signum, next_episode, model_ms
 
     @property
     def exit_code(self):
@@ -143,7 +169,7 @@ class Interrupted(Exception):
 
 
 class StopFlag:
-    """Records SIGINT/SIGTERM; the protocol checks it at safe points.
+    """Records SIGINT/SIGTERM/SIGHUP; the protocol checks it at safe points.
 
     NEST finishes the ``Simulate`` call in progress (measured here: a Python
     handler runs when the call returns), so a safe point is the end of an
@@ -154,16 +180,22 @@ class StopFlag:
         """``agree``: combines the signal numbers of all MPI ranks (0 = none),
         e.g. ``parallel.World.max``, so that every rank stops at the same point."""
         self.signum = None
+        self.received = []          # every signal, in order (a sweep passes each one on)
         self.previous = {}
         self.agree = agree
 
     def install(self):
+        """Handle SIGINT, SIGTERM and SIGHUP; a SIGHUP ignored already (``nohup``)
+        stays ignored, so closing the terminal does not stop a nohup run."""
         for sig in EXIT_SIGNAL:
+            if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
+                continue
             self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def _handle(self, signum, frame):
         self.signum = signum
+        self.received.append(signum)
 
     def agreed(self):
         """The signal number received by any rank, or None (collective under MPI)."""
@@ -171,15 +203,37 @@ class StopFlag:
             return self.signum
         return self.agree(self.signum or 0) or None
 
-    def check(self, next_episode=None):
+    def check(self, next_episode=None, model_ms=None):
         """Raise :class:`Interrupted` if a signal arrived (on any rank)."""
         signum = self.agreed()
         if signum is not None:
-            raise Interrupted(signum, next_episode)
+            raise Interrupted(signum, next_episode, model_ms)
 
     def uninstall(self):
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
+
+
+def lock_holder(folder):
+    """'PID on host' of the live process that holds ``folder``'s run lock, or ''.
+
+    Probes the lock without taking it for longer than the probe itself; a
+    folder without run.lock, or one that cannot be opened, has no holder.
+    """
+    path = os.path.join(folder, LOCK_NAME)
+    try:
+        fh = open(path, 'r')
+    except OSError:
+        return ''
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno in (errno.EAGAIN, errno.EACCES):
+                return fh.read().strip() or '?'
+            return ''
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return ''
 
 
 class NoLock:
@@ -335,8 +389,7 @@ def truncate_spikes(log_dir, mode, t_cut_ms):
         path = os.path.join(log_dir, name)
         if not os.path.exists(path):
             continue
-        tmp = path + '.tmp'
-        with open(path) as src, open(tmp, 'w') as dst:
+        with open(path) as src, atomic_write(path) as dst:
             for line in src:
                 if line.startswith('#'):
                     dst.write(line)
@@ -349,4 +402,55 @@ def truncate_spikes(log_dir, mode, t_cut_ms):
                         dst.write(line)
                 except ValueError:
                     pass                      # a half-written last line
-        os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------
+# Writing: a failed write names its file and the free space, and leaves no
+# temporary file behind
+# --------------------------------------------------------------------------
+class WriteError(Exception):
+    """A file of the run folder could not be written (full disk, quota, I/O error)."""
+
+    def __init__(self, path, err):
+        self.path, self.err = path, err
+        super().__init__(self.describe())
+
+    def describe(self):
+        """'cannot write PATH: REASON (N MB free on that file system)'."""
+        try:
+            free = '%.1f MB free on that file system' % (
+                shutil.disk_usage(os.path.dirname(self.path) or '.').free / 1e6)
+        except OSError:
+            free = 'free space unknown'
+        return 'cannot write %s: %s (%s)' % (self.path, self.err.strerror or self.err, free)
+
+
+@contextlib.contextmanager
+def writing(path):
+    """Turn an OSError raised while writing ``path`` into :class:`WriteError`."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as err:
+        raise WriteError(path, err) from None
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode='w'):
+    """Write ``path`` through ``path.tmp`` and a rename; on any error the
+    temporary file is removed and ``path`` is left as it was."""
+    tmp = path + '.tmp'
+    try:
+        with writing(path), open(tmp, mode) as fh:
+            yield fh
+        with writing(path):
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+class RunFailed(Exception):
+    """The run cannot go on and says why in one line (exit 1, run.json ``failed``)."""

@@ -17,12 +17,14 @@ import os
 import platform
 import shutil
 import signal
+import stat
 import sys
 import time
 
 import numpy as np
 
 import fetch_params as fp
+import ini_all
 import parallel
 import protocol
 import run_control as rc
@@ -47,7 +49,7 @@ class RunLog:
         self.known = rf.all_output_names()
 
     def path(self, name):
-        if name not in self.known and not name.endswith('.tmp.npz'):
+        if name not in self.known:
             raise KeyError('%s is not in the run-folder contract (run_folder.OUTPUTS)' % name)
         return os.path.join(self.dir, name)
 
@@ -64,29 +66,29 @@ class RunLog:
 
     def write_json(self, name, obj):
         """Write atomically (a temporary file, then rename): never a truncated run.json."""
-        tmp = self.path(name) + '.tmp'
-        with open(tmp, 'w') as fh:
+        with rc.atomic_write(self.path(name)) as fh:
             json.dump(obj, fh, indent=1)
-        os.replace(tmp, self.path(name))
+
+    def _write(self, name, mode, text):
+        path = self.path(name)
+        with rc.writing(path), open(path, mode) as fh:
+            fh.write(text)
 
     def append_row(self, name, values):
         """Append one row of Python-repr floats (the original *_fr.txt format)."""
-        with open(self.path(name), 'a') as fh:
-            fh.write(' '.join(repr(float(v)) for v in values) + '\n')
+        self._write(name, 'a', ' '.join(repr(float(v)) for v in values) + '\n')
 
     def write_text(self, name, text):
-        with open(self.path(name), 'w') as fh:
-            fh.write(text)
+        self._write(name, 'w', text)
 
     def append_line(self, name, text):
-        with open(self.path(name), 'a') as fh:
-            fh.write(text + '\n')
+        self._write(name, 'a', text + '\n')
 
     def append_spikes(self, name, senders, times):
         """Append spikes to ``<name>_spikes.dat`` (columns sender, time_ms)."""
         path = self.path(name + '_spikes.dat')
         new = not os.path.exists(path)
-        with open(path, 'a') as fh:
+        with rc.writing(path), open(path, 'a') as fh:
             if new:
                 fh.write('# %s\n' % rf.entry(name + '_spikes.dat').header)
             np.savetxt(fh, np.column_stack([senders, times]), fmt=['%d', '%.1f'])
@@ -100,8 +102,10 @@ def write_network_files(run_log, net, bg):
         ids = net.pop(name).tolist()
         # MSN_d1 / MSN_d2 share the positions of the first half of 'MSN'
         xy = net.xy[name] if name in net.xy else net.xy['MSN'][:len(ids)]
-        nr.write_positions(run_log.path(name + '.txt'), ids, xy)
-    np.savetxt(run_log.path('centers.txt'), net.centres)
+        with rc.writing(run_log.path(name + '.txt')):
+            nr.write_positions(run_log.path(name + '.txt'), ids, xy)
+    with rc.writing(run_log.path('centers.txt')):
+        np.savetxt(run_log.path('centers.txt'), net.centres)
     rows = {r['key']: r for r in net.projections}
     g = bg['plast_gain']
     for half in ('d1', 'd2'):
@@ -111,8 +115,7 @@ def write_network_files(run_log, net, bg):
         for key in ('CSN->MSN', 'PTN->MSN'):
             lines.append('%s: %r' % (key, float(rows[key]['w_ampa'] * g)))
             lines.append('mirror NMDA %s, weight: %r' % (half, float(rows[key]['w_nmda'] * g)))
-        with open(run_log.path('weights_%s.txt' % half), 'w') as fh:
-            fh.write('\n'.join(lines) + '\n')
+        run_log.write_text('weights_%s.txt' % half, '\n'.join(lines) + '\n')
 
 
 def run_metadata(sim, bg, net, extra):
@@ -161,13 +164,41 @@ def resting_rates(net, sim, t_stop):
     return rates, events, sizes
 
 
+RESTING_CHECK_MS = 1000.0      # a resting run looks for Ctrl-C / SIGTERM this often (model ms)
+PROGRESS_EVERY_S = 10.0        # at most one progress line per this many wall seconds
+
+
+def clock(seconds):
+    """Wall time as h:mm:ss."""
+    seconds = int(round(max(0.0, seconds)))
+    return '%d:%02d:%02d' % (seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def resting_progress(t_stop, t0, progress, stop_flag):
+    """The callback of a resting run's simulation: stops at a signal (raising
+    ``run_control.Interrupted``) and prints progress lines on long runs."""
+    last = t0
+
+    def after(t_now):
+        nonlocal last
+        if t_now < t_stop - 1e-6:
+            stop_flag.check(model_ms=t_now)
+        now = time.time()
+        if now - last >= PROGRESS_EVERY_S and t_now < t_stop - 1e-6:
+            last = now
+            progress('simulated %.0f of %.0f ms | %s, ETA %s' % (
+                t_now, t_stop, clock(now - t0), clock((now - t0) / t_now * (t_stop - t_now))))
+    return after
+
+
 def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
     """Simulate, then write mean_fr.json, At.json, performance.txt and spikes."""
     import nest
     import nest_routine as nr
     t_stop = sim['simDuration'] + sim['initial_ignore']
     t0 = time.time()
-    net.inputs.run(t_stop, 'resting')
+    net.inputs.run(t_stop, 'resting', after=resting_progress(t_stop, t0, progress, stop_flag),
+                   every_ms=RESTING_CHECK_MS)
     sim_seconds = time.time() - t0
     rates, events, sizes = resting_rates(net, sim, t_stop)
     run_log.write_json('mean_fr.json', rates)
@@ -325,8 +356,9 @@ def dump_connections(run_log, net, stimulus, n_channels):
         d = nr.get_connections_array(nest.GetConnections(source=src, target=tgt),
                                      ['target', 'source', 'weight'])
         rows = np.column_stack(world.gather(d['target'], d['source'], d['weight']))
-        np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'],
-                   header=rf.entry(name).header)
+        with rc.writing(run_log.path(name)):
+            np.savetxt(run_log.path(name), rows, fmt=['%d', '%d', '%.18e'],
+                       header=rf.entry(name).header)
 
     for k in range(n_channels):
         for inp in ('CSN', 'PTN'):
@@ -389,9 +421,11 @@ DO_TESTS_VALUES = ('F', 'T1', 'T2')
 class DoTests:
     """Reader of ``do_tests.txt`` (last line, stripped); never crashes a run.
 
-    Any read problem (missing, a folder, not UTF-8, unreadable) or a value
-    other than F, T1, T2 gives one warning (the value shortened) and 'F'.
-    Only the last 4 kB are read, whatever the file's size.
+    A missing file is 'F' without a word (F is the default). Anything else
+    that is not a regular file (a folder, a FIFO, a device such as a symlink
+    to /dev/zero) is never read; it, a read problem (not UTF-8, unreadable)
+    or a value other than F, T1, T2 gives one warning (the value shortened)
+    and 'F'. Only the last 4 kB of a regular file are read, without blocking.
     """
     TAIL_BYTES = 4096
 
@@ -403,18 +437,34 @@ class DoTests:
             self.warned.add(key)
             self.progress('warning: %s %s; treating it as F' % (self.path, text))
 
+    def _tail(self):
+        """The last TAIL_BYTES of the file, or None if it is not a regular file."""
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)    # a FIFO opens at once
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            offset = max(0, info.st_size - self.TAIL_BYTES)
+            raw = os.pread(fd, self.TAIL_BYTES, offset)
+        finally:
+            os.close(fd)
+        if offset:                      # start at a line boundary, not inside a character
+            raw = raw[raw.find(b'\n') + 1:] if b'\n' in raw else raw
+        return raw
+
     def read(self):
         try:
-            with open(self.path, 'rb') as fh:
-                fh.seek(0, os.SEEK_END)
-                offset = max(0, fh.tell() - self.TAIL_BYTES)
-                fh.seek(offset)
-                raw = fh.read()
-            if offset:                  # start at a line boundary, not inside a character
-                raw = raw[raw.find(b'\n') + 1:] if b'\n' in raw else raw
+            raw = self._tail()
+            if raw is None:
+                self._warn('kind', 'is not a regular file; allowed: a text file holding F, T1 '
+                           'or T2')
+                return 'F'
             text = raw.decode('utf-8')
         except FileNotFoundError:
-            self._warn('missing', 'not found')
+            return 'F'
+        except IsADirectoryError:
+            self._warn('kind', 'is not a regular file; allowed: a text file holding F, T1 '
+                       'or T2')
             return 'F'
         except UnicodeDecodeError:
             self._warn('encoding', 'is not UTF-8 text; allowed: F, T1 or T2')
@@ -619,6 +669,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     do_tests = DoTests(os.path.join(run_log.dir, 'do_tests.txt'), progress)
     n_total = protocol.n_episodes(sim)
     eta_done = False
+    last_checkpoint = first_e if resume is not None else None
     t0 = time.time()
     if resume is not None:
         eta_done = resume['eta_done']
@@ -656,6 +707,8 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
                 eta_done = True
                 progress('eta modulation applied (x%g) at episode %d' % (bg['MSND2_mod'], e))
         net.inputs.simulate(ep_len - sim['stim_duration'] - sim['break_duration'])
+        weights = state.mean_weights(n_rep)
+        check_weights(weights, e, last_checkpoint)
         rates.flush()
         for name in PL_FILES:
             run_log.append_row(name + '_fr.txt', out[name])
@@ -664,11 +717,12 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
         run_log.append_line('current_task.txt', '1' if phase == 'CS+' else '-1')
         run_log.append_line('reward.txt', '%d %s %s %s' % (e, phase, flag, decision))
         run_log.append_line('mean_weights.txt', ' '.join(
-            [str(e)] + ['%.9g' % w for w in state.mean_weights(n_rep)]))
+            [str(e)] + ['%.9g' % w for w in weights]))
         every = sim['checkpoint_every']
         signum = stop_flag.agreed() if e + 1 < n_total else None     # read once
         if (every and ((e + 1) % every == 0 or e + 1 == n_total)) or signum:
             save_checkpoint(run_log, state, e + 1, eta_done, check)
+            last_checkpoint = e + 1
         if signum:
             raise rc.Interrupted(signum, e + 1)
         elapsed = time.time() - t0
@@ -682,6 +736,27 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
             'first_episode': first_e, 'n_spikes': rates.n_spikes}
 
 
+WEIGHT_COLUMNS = ('MSN_d1 AMPA', 'MSN_d1 NMDA', 'MSN_d2 AMPA', 'MSN_d2 NMDA')
+
+
+def check_weights(weights, episode, last_checkpoint):
+    """Stop the run (``run_control.RunFailed``) at a NaN or infinite mean weight.
+
+    ``weights``: the channel-major read-out of :meth:`PlasticState.mean_weights`;
+    ``last_checkpoint``: the episode the newest checkpoint resumes at (None: none).
+    """
+    bad = np.flatnonzero(~np.isfinite(weights))
+    if not len(bad):
+        return
+    channel, column = divmod(int(bad[0]), len(WEIGHT_COLUMNS))
+    kept = ('the last good checkpoint (resumes at episode %d) is kept' % last_checkpoint
+            if last_checkpoint is not None else 'no checkpoint had been written yet')
+    raise rc.RunFailed('episode %d: the mean weight of CSN/PTN -> %s, channel %d, is %r (%d '
+                       'values not finite); the run stops here and %s'
+                       % (episode, WEIGHT_COLUMNS[column], channel, float(weights[bad[0]]),
+                          len(bad), kept))
+
+
 def save_checkpoint(run_log, state, next_episode, eta_done, check):
     """Write the resumable state atomically (checkpoint.npz).
 
@@ -691,9 +766,8 @@ def save_checkpoint(run_log, state, next_episode, eta_done, check):
     data = state.snapshot()                   # collective under MPI
     if not parallel.world().root:
         return
-    tmp = run_log.path('checkpoint.tmp.npz')
-    np.savez(tmp, next_episode=next_episode, eta_done=eta_done, **check, **data)
-    os.replace(tmp, run_log.path('checkpoint.npz'))
+    with rc.atomic_write(run_log.path('checkpoint.npz'), 'wb') as fh:
+        np.savez(fh, next_episode=next_episode, eta_done=eta_done, **check, **data)
 
 
 MODES = {'resting_state': run_resting_state,
@@ -709,7 +783,7 @@ def parse_overrides(items):
     out = {}
     for item in items or []:
         if '=' not in item:
-            raise fp.ParamError('--set %r: expected KEY=VALUE' % item)
+            raise fp.ParamError('--set %s: expected KEY=VALUE' % fp.shown(item))
         key, value = item.split('=', 1)
         try:
             out[key.strip()] = ast.literal_eval(value)
@@ -732,6 +806,12 @@ def parse_args(argv):
                         help='override a simParams key (repeatable), e.g. --set scale=0.1')
     parser.add_argument('--bg-set', action='append', metavar='KEY=VALUE',
                         help='override a bgParams key (repeatable), e.g. --bg-set syn_asymm=4.0')
+    parser.add_argument('--overwrite-unfinished', action='store_true',
+                        help='like --overwrite, but refuse a folder whose run has finished '
+                             '(used by sweep.py: a run finished by another process is kept)')
+    parser.add_argument('--skip-memory-check', action='store_true',
+                        help='build the network even if its estimated memory exceeds the '
+                             "memory available on this machine")
     return parser.parse_args(argv)
 
 
@@ -744,7 +824,8 @@ def resume_overrides(args):
     A resumed run takes every parameter from its run.json, so an override
     that would change the model or the protocol is an error, not ignored.
     """
-    if args.bg_set or args.log_dir or args.sim_params or args.bg_params or args.overwrite:
+    if (args.bg_set or args.log_dir or args.sim_params or args.bg_params or args.overwrite
+            or args.overwrite_unfinished):
         raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params, --bg-params and '
                             '--overwrite cannot be combined with --resume (the run continues in '
                             'its folder with the parameters of its run.json)' % args.resume)
@@ -847,7 +928,19 @@ def fresh_params(args):
     sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
     bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
     fp.check_combination(sim, bg)
+    ini_all.check_finite(sim, bg)
     return sim, bg
+
+
+def check_memory(args, sim, bg):
+    """Refuse (ParamError) a network that cannot fit this machine, unless
+    ``--skip-memory-check``; MPI ranks on this machine share its memory."""
+    if args.skip_memory_check:
+        return
+    world = parallel.current()
+    ranks_here = int(os.environ.get('OMPI_COMM_WORLD_LOCAL_SIZE')
+                     or os.environ.get('MPI_LOCALNRANKS') or world.size)
+    ini_all.check_memory(sim, bg, ranks_here=ranks_here, ranks=world.size)
 
 
 def open_run(args, progress):
@@ -864,17 +957,21 @@ def open_run(args, progress):
         try:
             sim, bg, resume, meta = resume_params(args, allowed, parallel.current().size,
                                                   progress)
+            check_memory(args, sim, bg)
         except fp.ParamError:
             lock.release()
             raise
         return sim, bg, resume, meta, RunLog(args.resume), lock
     sim, bg = fresh_params(args)
+    check_memory(args, sim, bg)
     for note in fp.protocol_notes(sim):
         progress('note: ' + note)
     log_dir = rc.prepare_log_dir(args.log_dir or 'log')
     lock = rc.RunLock(log_dir).acquire()
     try:
-        rc.refuse_occupied(log_dir, args.overwrite)
+        if args.overwrite_unfinished:
+            rc.refuse_finished(log_dir)
+        rc.refuse_occupied(log_dir, args.overwrite or args.overwrite_unfinished)
     except fp.ParamError:
         lock.release()
         raise
@@ -897,7 +994,6 @@ def rank_checks(net, state=None):
 
 def run(sim, bg, resume, meta, run_log, stop, progress):
     """Build, check, prepare the folder, run the mode; returns the exit code."""
-    import ini_all
     import nest_routine as nr
     progress('mode %s (%s), msd %d, %d thread(s), scale %g, kappa %g, lambda %g, eta %g, '
              'log folder %s' % (sim['mode'], sim['condition'], sim['msd'], sim['nbcpu'],
@@ -926,43 +1022,73 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
     commit = rf.git_commit()
     extra = {'status': 'running', 'rank_checks': checks,
              'git_commit': commit if resume is None else meta.get('git_commit', 'unknown')}
-    # only now, with every check passed and the network built, touch the folder
-    if resume is None:
-        run_log.clean()
-    else:
-        import nest
-        n = resume['next_episode']
-        rf.truncate_per_episode(run_log.dir, 'plasticity', n)
-        rc.truncate_spikes(run_log.dir, 'plasticity',
-                           sim['pl_warmup'] + episode_length_ms(sim) * n)
-        seed = rc.resume_seed(sim['msd'], n)
-        nest.rng_seed = seed                 # fresh noise, not a replay of the first episodes
-        extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed,
-                                                       'git_commit': commit}]
-        progress('resuming at episode %d with NEST seed %d (derived from msd %d and the '
-                 'episode)' % (n, seed, sim['msd']))
-    write_network_files(run_log, net, bg)
-    run_log.write_json('run.json', run_metadata(sim, bg, net, extra))
     try:
+        # only now, with every check passed and the network built, touch the folder
+        prepare_folder(sim, resume, meta, run_log, extra, commit, progress)
+        write_network_files(run_log, net, bg)
+        run_log.write_json('run.json', run_metadata(sim, bg, net, extra))
         result = MODES[sim['mode']](net, sim, bg, run_log, progress, stop, **kwargs)
         result.update(input_load_seconds=round(net.inputs.load_seconds, 3),
                       input_spikes_loaded=net.inputs.spikes_loaded)
+        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(extra, **result,
+                                                                       status='finished')))
     except rc.Interrupted as intr:
-        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(
-            extra, status='interrupted', next_episode=intr.next_episode,
-            signal=signal.Signals(intr.signum).name)))
-        how = ('resume with: python3 stim_all_model.py --resume %s' % run_log.dir
-               if sim['mode'] == 'plasticity' else 'only plasticity runs resume; run it again')
-        print('interrupted by %s after %d episodes (rows and checkpoint written); %s'
-              % (signal.Signals(intr.signum).name, intr.next_episode, how), file=sys.stderr)
+        mark_run(run_log, sim, bg, net, extra, status='interrupted',
+                 next_episode=intr.next_episode, model_ms=intr.model_ms,
+                 signal=signal.Signals(intr.signum).name)
+        print(interrupted_line(intr, sim, run_log.dir), file=sys.stderr)
         return intr.exit_code
+    except (rc.WriteError, rc.RunFailed) as err:
+        mark_run(run_log, sim, bg, net, extra, status='failed', error=str(err))
+        print('error: %s' % err, file=sys.stderr)
+        return 1
     except BaseException as err:
-        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(
-            extra, status='failed', error='%s: %s' % (type(err).__name__, err))))
+        mark_run(run_log, sim, bg, net, extra, status='failed',
+                 error='%s: %s' % (type(err).__name__, fp.cut(err, 1000)))
         raise
-    run_log.write_json('run.json', run_metadata(sim, bg, net, dict(extra, **result,
-                                                                   status='finished')))
     return 0
+
+
+def prepare_folder(sim, resume, meta, run_log, extra, commit, progress):
+    """A fresh run removes the files of an earlier one; a resumed run cuts its
+    files back to the checkpoint and reseeds NEST (``extra`` gets the resume)."""
+    if resume is None:
+        run_log.clean()
+        return
+    import nest
+    n = resume['next_episode']
+    rf.truncate_per_episode(run_log.dir, 'plasticity', n)
+    rc.truncate_spikes(run_log.dir, 'plasticity', sim['pl_warmup'] + episode_length_ms(sim) * n)
+    seed = rc.resume_seed(sim['msd'], n)
+    nest.rng_seed = seed                 # fresh noise, not a replay of the first episodes
+    extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed,
+                                                   'git_commit': commit}]
+    progress('resuming at episode %d with NEST seed %d (derived from msd %d and the '
+             'episode)' % (n, seed, sim['msd']))
+
+
+def mark_run(run_log, sim, bg, net, extra, **status):
+    """Write run.json with a final status where that still works (a full disk may
+    refuse it too: the error that stopped the run is the one reported)."""
+    try:
+        run_log.write_json('run.json', run_metadata(sim, bg, net, dict(extra, **{
+            k: v for k, v in status.items() if v is not None})))
+    except (rc.WriteError, OSError):
+        pass
+
+
+def interrupted_line(intr, sim, log_dir):
+    """The one line that says where an interrupted run stopped and what to do."""
+    name = signal.Signals(intr.signum).name
+    if sim['mode'] == 'plasticity':
+        return ('interrupted by %s after %d episodes (rows and checkpoint written); resume '
+                'with: python3 stim_all_model.py --resume %s' % (name, intr.next_episode, log_dir))
+    if sim['mode'] == 'action_selection':
+        return ('interrupted by %s after %d episodes (their rows are written); only '
+                'plasticity runs resume: run it again' % (name, intr.next_episode))
+    return ('interrupted by %s at %.0f of %.0f model ms; a resting run writes its rates at '
+            'the end, so none were written: run it again'
+            % (name, intr.model_ms, sim['simDuration'] + sim['initial_ignore']))
 
 
 def open_other_rank(args, world):

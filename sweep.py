@@ -59,6 +59,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SWEEP_DIR = os.path.join(HERE, 'sweeps')
 DEFAULT_ROOT = os.path.join(HERE, 'figures')
 SECTIONS = {'name', 'root', 'fixed', 'fixed_bg', 'vary', 'conditions', 'seeds'}
+SEED_KEYS = ('list', 'count', 'base')
+SET_BY_SWEEP = ('msd',)            # the sweep sets these itself ([seeds]): never in a section
+ATTENTION = 3                      # exit status: a run is damaged or in conflict (left alone)
 
 
 class SweepError(ValueError):
@@ -79,7 +82,7 @@ class Run:
     def describe(self):
         keys = dict(self.sim_set, **self.bg_set)
         keys.pop('resting_state', None)
-        return ' '.join('%s=%s' % (k, v) for k, v in keys.items()
+        return ' '.join('%s=%s' % (k, fp.cut(v, 60)) for k, v in keys.items()
                         if k not in ('plasticity', 'action_selection', 'nbcpu'))
 
 
@@ -98,11 +101,53 @@ def load_description(sweep):
             desc = tomllib.load(fh)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise SweepError('%s: not a valid TOML file: %s' % (path, err)) from None
-    unknown = set(desc) - SECTIONS
-    if unknown:
-        raise SweepError('%s: unknown entries %s; allowed: %s' % (path, sorted(unknown),
-                                                                  sorted(SECTIONS)))
+    for key in desc:
+        if key not in SECTIONS:
+            raise SweepError('%s: unknown entry %s%s; allowed: %s'
+                             % (path, fp.shown(key), _nearest(key, SECTIONS), sorted(SECTIONS)))
+    check_shape(desc, path)
     return desc, path
+
+
+def _nearest(key, options):
+    """'; did you mean X?' for the nearest of ``options``, or ''."""
+    near = difflib.get_close_matches(str(key), list(options), n=1)
+    return '; did you mean %r?' % near[0] if near else ''
+
+
+def check_shape(desc, path):
+    """Refuse sections of the wrong type, unknown [seeds] keys and keys the sweep
+    sets itself (msd), each with the section, the key and what is allowed."""
+    for key in ('name', 'root'):
+        if key in desc and not isinstance(desc[key], str):
+            raise SweepError('%s: %s = %s; allowed: a string' % (path, key, fp.shown(desc[key])))
+    for key in ('fixed', 'fixed_bg', 'vary', 'seeds'):
+        if key in desc and not isinstance(desc[key], dict):
+            raise SweepError('%s: %s = %s; allowed: a table [%s]'
+                             % (path, key, fp.shown(desc[key]), key))
+    conditions = desc.get('conditions', [])
+    if not isinstance(conditions, list) or not all(isinstance(c, dict) for c in conditions):
+        raise SweepError('%s: conditions = %s; allowed: tables [[conditions]]'
+                         % (path, fp.shown(conditions)))
+    for key in desc.get('seeds', {}):
+        if key not in SEED_KEYS:
+            raise SweepError('%s [seeds]: unknown key %s%s; allowed: %s'
+                             % (path, fp.shown(key), _nearest(key, SEED_KEYS),
+                                ', '.join(SEED_KEYS)))
+    sections = [('fixed', desc.get('fixed', {})), ('fixed_bg', desc.get('fixed_bg', {})),
+                ('vary', desc.get('vary', {}))] + [('conditions', c) for c in conditions]
+    for section, table in sections:
+        for key in SET_BY_SWEEP:
+            if key in table:
+                raise SweepError('%s [%s]: %s = %s cannot be set here: a sweep sets the seed of '
+                                 'each run from its [seeds] section (list = [...], or count and '
+                                 'base); allowed there' % (path, section, key,
+                                                           fp.shown(table[key])))
+        if section in ('vary', 'conditions') and 'nbcpu' in table:
+            raise SweepError('%s [%s]: nbcpu cannot vary: NEST draws the connectivity per '
+                             'virtual process, so runs of other thread counts are other '
+                             'networks; allowed: nbcpu in [fixed] (one value for every run)'
+                             % (path, section))
 
 
 def classify(key, where):
@@ -114,6 +159,27 @@ def classify(key, where):
     near = difflib.get_close_matches(key, list(fp.SIM_SCHEMA) + list(fp.BG_SCHEMA), n=1)
     raise SweepError('%s: unknown key %r%s' % (where, key,
                                               "; did you mean %r?" % near[0] if near else ''))
+
+
+def sweep_threads(desc, path, extra_sim, default=None):
+    """NEST threads of every run: the file's [fixed] nbcpu, else the command line's
+    (``--nbcpu``, ``--set nbcpu``), else ``default``.
+
+    The number of virtual processes shapes the connectivity, so a sweep file
+    that fixes it is never overridden: a command line asking for another
+    number is refused. None: the parameter file's own ``nbcpu``.
+    """
+    in_file = desc.get('fixed', {}).get('nbcpu')
+    asked = (extra_sim or {}).get('nbcpu')
+    if in_file is None:
+        return asked if asked is not None else default
+    if asked is not None and asked != in_file:
+        raise SweepError('%s [fixed]: nbcpu = %s, but the command line asks for %s threads per '
+                         'run; the threads fix the network (NEST draws it per virtual process), '
+                         'so the sweep file wins; allowed: --nbcpu %s or no --nbcpu, or edit '
+                         '[fixed] nbcpu' % (path, fp.shown(in_file), fp.shown(asked),
+                                            fp.shown(in_file)))
+    return in_file
 
 
 def seed_list(desc, where, n_seeds=None, base=None):
@@ -145,7 +211,7 @@ def combinations(desc, where):
 
 
 def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra_bg=None,
-           strict=True):
+           strict=True, default_threads=None):
     """Every run of a sweep, validated, in stable order.
 
     Parameters
@@ -158,6 +224,8 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
         Override the number of seeds / the base seed.
     extra_sim, extra_bg : dict, optional
         Fixed overrides from the command line (``--scale``, ``--nbcpu``, ``--set``).
+    default_threads : int, optional
+        Threads per run when neither the file nor the command line sets nbcpu.
     strict : bool
         Raise if any run is invalid (default). False: keep each run's error
         in ``Run.error`` (a SLURM array task checks only its own run, so one
@@ -181,10 +249,21 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
     for section, target in (('fixed', None), ('fixed_bg', 'bg')):
         for key, value in desc.get(section, {}).items():
             kind = classify(key, '%s [%s]' % (path, section))
+            if target == 'bg' and kind != 'bg':
+                raise SweepError('%s [fixed_bg]: %r is a key of simParams.py; allowed: it in '
+                                 '[fixed]' % (path, key))
             fixed[target or kind][key] = value
+    for key in SET_BY_SWEEP:
+        if key in (extra_sim or {}):
+            raise SweepError('command line: --set %s cannot be given to a sweep: it sets the seed '
+                             'of each run from [seeds]; allowed: --seeds N and --base-seed B'
+                             % key)
+    threads = sweep_threads(desc, path, extra_sim, default_threads)
     for kind, extra in (('sim', extra_sim), ('bg', extra_bg)):
         for key, value in (extra or {}).items():
             fixed[classify(key, 'command line')][key] = value
+    if threads is not None:
+        fixed['sim']['nbcpu'] = threads
     runs, errors, folders = [], [], {}
     seeds = seed_list(desc, path, n_seeds, base_seed)
     for combo in combinations(desc, path):
@@ -229,37 +308,57 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
 # --------------------------------------------------------------------------
 # State of a run folder
 # --------------------------------------------------------------------------
-def state(run):
-    """'finished', 'resumable', 'incomplete' (restart), 'pending', 'conflict' or 'damaged'.
+def state(run, check_lock=True):
+    """State of a run's folder: one of :data:`STATES` (see :func:`state_reason`)."""
+    return state_reason(run, check_lock)[0]
 
-    A folder holding a run of other parameters (seed, mode, scale, ...: the
-    parameter digest differs), or data without run.json (e.g. the authors'
-    published folders), is a 'conflict'; an unreadable run.json next to a
-    checkpoint is 'damaged'. Neither is ever touched.
+
+STATES = ('pending', 'running', 'finished', 'resumable', 'incomplete', 'conflict', 'damaged')
+
+
+def state_reason(run, check_lock=True):
+    """(state, reason) of a run's folder.
+
+    'pending' (no run yet), 'running' (a live process holds the folder's lock;
+    the reason names it), 'finished', 'resumable' (a plasticity checkpoint),
+    'incomplete' (started, no checkpoint: restarted), 'conflict' or
+    'damaged'. A folder holding a run of other parameters (seed, mode, scale,
+    ...: the parameter digest differs), or data without run.json (e.g. the
+    authors' published folders), is a 'conflict'; an unreadable run.json next
+    to a checkpoint, or an unreadable checkpoint, is 'damaged'. Neither is ever
+    touched. ``check_lock=False`` when the caller holds the lock itself.
     """
+    if check_lock:
+        holder = rc.lock_holder(run.folder)
+        if holder:
+            return 'running', 'held by PID %s' % holder
     meta_path = os.path.join(run.folder, 'run.json')
     checkpoint = os.path.join(run.folder, 'checkpoint.npz')
     if not os.path.exists(meta_path):
-        return 'conflict' if rc.describe_run(run.folder) else 'pending'
+        held = rc.describe_run(run.folder)
+        return ('conflict', held) if held else ('pending', '')
     try:
         with open(meta_path) as fh:
             meta = json.load(fh)
         same = rc.params_digest(run.sim, run.bg) == rc.params_digest(meta['simParams'],
                                                                      meta['bgParams'])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 'damaged' if os.path.exists(checkpoint) else 'incomplete'
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        if os.path.exists(checkpoint):
+            return 'damaged', 'run.json unreadable (%s)' % fp.cut(err, 80)
+        return 'incomplete', 'run.json unreadable, no checkpoint'
     if not same:
-        return 'conflict'
+        return 'conflict', rc.describe_run(run.folder) + ', other parameters'
     if meta.get('status') == 'finished':
-        return 'finished'
+        return 'finished', ''
     if run.sim['mode'] == 'plasticity' and os.path.exists(checkpoint):
         try:
             with np.load(checkpoint) as z:
                 done = int(z['next_episode']) >= protocol.n_episodes(run.sim)
-        except (OSError, ValueError, KeyError, EOFError):
-            return 'damaged'
-        return 'finished' if done else 'resumable'
-    return 'incomplete'
+        except Exception as err:      # zipfile.BadZipFile, EOFError, KeyError, ValueError, ...
+            return 'damaged', 'checkpoint.npz unreadable (%s: %s)' % (type(err).__name__,
+                                                                    fp.cut(err, 80))
+        return ('finished', '') if done else ('resumable', '')
+    return 'incomplete', ''
 
 
 def command(run, st=None):
@@ -270,31 +369,61 @@ def command(run, st=None):
     if st == 'resumable':              # on the run's own virtual processes
         return script + ['--resume', run.folder]
     cmd = script + ['--log-dir', run.folder]
-    if st == 'incomplete':                # a run that never reached a checkpoint: start again
-        cmd.append('--overwrite')
+    if st == 'incomplete':             # never reached a checkpoint: start again, but never
+        cmd.append('--overwrite-unfinished')    # over a run another process has finished
     for flag, values in (('--set', run.sim_set), ('--bg-set', run.bg_set)):
         for key, value in values.items():
             cmd += [flag, '%s=%r' % (key, value)]
     return cmd
 
 
+def claim(run):
+    """The state of a run read again at the moment it is to start, under its lock.
+
+    Another sweep on the same root may have started or finished it since this
+    sweep looked: 'running' when a live process holds it, else the state read
+    while holding the lock (released before the run itself takes it; a run
+    finished in between is still never overwritten: ``--overwrite-unfinished``).
+    """
+    os.makedirs(run.folder, exist_ok=True)
+    lock = rc.RunLock(run.folder)
+    try:
+        lock.acquire()
+    except fp.ParamError:
+        return 'running', 'held by PID %s' % (rc.lock_holder(run.folder) or '?')
+    try:
+        return state_reason(run, check_lock=False)
+    finally:
+        lock.release()
+
+
 # --------------------------------------------------------------------------
 # Execution
 # --------------------------------------------------------------------------
 def output_path(run, root):
-    """stdout + stderr of a run: ROOT/sweep_logs/<condition>_log<N>.txt."""
+    """A new file for the stdout + stderr of one attempt at a run:
+    ROOT/sweep_logs/<condition>_log<N>_attempt<K>.txt (K = 1, 2, ...; created
+    exclusively, so two sweeps on one root never share one)."""
     cond, log = run.folder.split(os.sep)[-2:]
-    return os.path.join(root, 'sweep_logs', '%s_%s.txt' % (cond, log))
+    folder = os.path.join(root, 'sweep_logs')
+    os.makedirs(folder, exist_ok=True)
+    for k in itertools.count(1):
+        path = os.path.join(folder, '%s_%s_attempt%d.txt' % (cond, log, k))
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return path
+        except FileExistsError:
+            continue
 
 
 def last_error(path, n=3):
-    """The last ``n`` non-empty lines of a run's output (its error)."""
+    """The last ``n`` non-empty lines of a run's output (its error), each shortened."""
     try:
         with open(path, errors='replace') as fh:
             lines = [ln.rstrip() for ln in fh if ln.strip()]
     except OSError:
         return '(no output)'
-    return ' | '.join(lines[-n:])
+    return ' | '.join(fp.cut(ln) for ln in lines[-n:]) or '(no output)'
 
 
 def _say(line):
@@ -304,46 +433,70 @@ def _say(line):
 def run_all(runs, root, jobs, progress=_say):
     """Run every run that is not finished, at most ``jobs`` at a time.
 
+    The state of each run is read again under its lock when it is started
+    (:func:`claim`): a run another process holds or has finished meanwhile is
+    skipped. Every SIGINT / SIGTERM the sweep receives is passed on to every
+    live run, which stops at its next safe point (plasticity: with a
+    checkpoint); no new run starts after one.
+
     Returns
     -------
-    dict
+    codes : dict
         {run index: exit code} of the runs started (0 = success).
+    attention : list of str
+        Runs left alone (conflict, damaged) with the reason.
+    signum : int or None
+        The last signal received.
     """
-    states = {r.index: state(r) for r in runs}
-    todo = [r for r in runs if states[r.index] in ('pending', 'resumable', 'incomplete')]
-    skipped = {s: sum(v == s for v in states.values()) for s in ('finished', 'conflict',
-                                                                   'damaged')}
-    progress('%d runs: %d finished already, %d to run, %d in conflict or damaged (not touched)'
-             % (len(runs), skipped['finished'], len(todo),
-                skipped['conflict'] + skipped['damaged']))
+    states = {r.index: state_reason(r) for r in runs}
+    todo = [r for r in runs if states[r.index][0] in ('pending', 'resumable', 'incomplete')]
+    count = {s: sum(v[0] == s for v in states.values()) for s in STATES}
+    progress('%d runs: %d finished already, %d to run, %d running elsewhere, %d in conflict or '
+             'damaged (not touched)' % (len(runs), count['finished'], len(todo),
+                                        count['running'], count['conflict'] + count['damaged']))
+    attention = []
     for r in runs:
-        if states[r.index] in ('conflict', 'damaged'):
-            progress('%s: %s holds %s; left alone' % (
-                states[r.index], r.folder, rc.describe_run(r.folder) or 'an unreadable run'))
+        st, why = states[r.index]
+        if st in ('conflict', 'damaged', 'running'):
+            progress('%s: run %d, %s: %s; left alone' % (st, r.index, r.folder, why))
+        if st in ('conflict', 'damaged'):
+            attention.append('run %d %s (%s)' % (r.index, st, why))
     stop = rc.StopFlag().install()            # Ctrl-C / SIGTERM: pass on, wait, report
-    os.makedirs(os.path.join(root, 'sweep_logs'), exist_ok=True)
     running, codes, durations, t0 = {}, {}, [], time.time()
-    pending, changed = list(todo), False
+    pending, changed, passed_on = list(todo), False, 0
+    n_done_before = count['finished']
     while pending or running:
-        if stop.signum is not None and pending:
-            progress('%s: no new runs; waiting for the %d running ones to stop at a safe '
-                     'point' % (signal.Signals(stop.signum).name, len(running)))
-            for _, proc, _, _ in running.values():
-                proc.send_signal(stop.signum)
+        if len(stop.received) > passed_on:      # every signal reaches every live run
+            for sig in stop.received[passed_on:]:
+                progress('%s: passed on to the %d running run(s); no new runs; waiting for '
+                         'them to stop at a safe point' % (signal.Signals(sig).name,
+                                                           len(running)))
+                for _, proc, _, _, _ in running.values():
+                    proc.send_signal(sig)
+            passed_on = len(stop.received)
             pending = []
         while pending and len(running) < jobs:
             r = pending.pop(0)
-            os.makedirs(r.folder, exist_ok=True)
-            out = open(output_path(r, root), 'a')
-            running[r.index] = (r, subprocess.Popen(command(r, states[r.index]), stdout=out,
-                                                    stderr=subprocess.STDOUT), out, time.time())
+            st, why = claim(r)
+            if st not in ('pending', 'resumable', 'incomplete'):
+                progress('run %d is %s now%s; skipped' % (r.index, st, ' (%s)' % why if why
+                                                          else ''))
+                n_done_before += st == 'finished'
+                if st in ('conflict', 'damaged'):
+                    attention.append('run %d %s (%s)' % (r.index, st, why))
+                continue
+            path = output_path(r, root)
+            out = open(path, 'a')
+            running[r.index] = (r, subprocess.Popen(command(r, st), stdout=out,
+                                                    stderr=subprocess.STDOUT),
+                                out, time.time(), path)
         if changed:                     # after refilling, so the counts are current
             progress(status_line(codes, durations, len(running), len(pending), jobs,
-                                 skipped['finished'], time.time() - t0))
+                                 n_done_before, time.time() - t0))
             changed = False
         time.sleep(0.5)
         for idx in list(running):
-            r, proc, out, started = running[idx]
+            r, proc, out, started, path = running[idx]
             if proc.poll() is None:
                 continue
             out.close()
@@ -351,13 +504,16 @@ def run_all(runs, root, jobs, progress=_say):
             codes[idx] = proc.returncode
             durations.append(time.time() - started)
             changed = True
-            if proc.returncode:
+            if proc.returncode in rc.EXIT_SIGNAL.values():
+                progress('interrupted run %d (%s), exit %d: %s' % (
+                    idx, r.describe(), proc.returncode, last_error(path, 1)))
+            elif proc.returncode:
                 progress('FAILED run %d (%s), exit %d: %s' % (
-                    idx, r.describe(), proc.returncode, last_error(output_path(r, root))))
+                    idx, r.describe(), proc.returncode, last_error(path)))
     if changed:
-        progress(status_line(codes, durations, 0, 0, jobs, skipped['finished'], time.time() - t0))
+        progress(status_line(codes, durations, 0, 0, jobs, n_done_before, time.time() - t0))
     stop.uninstall()
-    return codes
+    return codes, attention, stop.signum
 
 
 def status_line(codes, durations, n_running, n_pending, jobs, n_finished_before, elapsed):
@@ -372,17 +528,19 @@ def status_line(codes, durations, n_running, n_pending, jobs, n_finished_before,
 
 
 def status_table(runs):
-    """Lines of the status table: index, state, folder, parameters."""
+    """Lines of the status table (index, state, folder, parameters, and why a run
+    is running elsewhere, damaged or in conflict) and the number needing attention."""
     lines = ['%-5s %-10s %-44s %s' % ('index', 'state', 'folder', 'parameters')]
     counts = {}
     for r in runs:
-        st = state(r)
+        st, why = state_reason(r)
         counts[st] = counts.get(st, 0) + 1
         short = os.path.join(*r.folder.split(os.sep)[-2:])
-        lines.append('%-5d %-10s %-44s %s' % (r.index, st, short, r.describe()))
+        lines.append('%-5d %-10s %-44s %s%s' % (r.index, st, short, r.describe(),
+                                                 ' [%s]' % why if why else ''))
     lines.append('total %d: %s' % (len(runs), ', '.join('%s %d' % kv for kv in
                                                        sorted(counts.items()))))
-    return lines
+    return lines, counts.get('damaged', 0) + counts.get('conflict', 0)
 
 
 # --------------------------------------------------------------------------
@@ -408,11 +566,31 @@ def parse_args(argv):
     extra_bg = sam.parse_overrides(args.bg_set)
     if args.scale is not None:
         extra_sim['scale'] = args.scale
-    if args.nbcpu is None and args.action == 'run':
-        args.nbcpu = max(1, (os.cpu_count() or 1) // max(1, args.jobs))
     if args.nbcpu is not None:
         extra_sim['nbcpu'] = args.nbcpu
+    if args.jobs < 1:
+        raise SweepError('--jobs %d; allowed: 1 or more runs at a time' % args.jobs)
     return args, extra_sim, extra_bg
+
+
+def cores():
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_cores(runs, jobs):
+    """Refuse ``--jobs`` that would put more threads than cores on this machine
+    (NEST threads wait for each other: shared cores cost twice)."""
+    threads = max([r.sim['nbcpu'] for r in runs if r.sim] or [1])
+    n = cores()
+    if jobs * threads > n:
+        raise SweepError('--jobs %d: %d runs x %d threads each need %d cores, this machine has '
+                         '%d; allowed: --jobs %d or fewer (the threads per run are fixed by '
+                         'the sweep file or --nbcpu)' % (jobs, jobs, threads, jobs * threads,
+                                                          n, max(1, n // threads)))
 
 
 def sbatch_line(args, n_runs):
@@ -433,8 +611,11 @@ def sbatch_line(args, n_runs):
 def main(argv=None):
     try:
         args, extra_sim, extra_bg = parse_args(argv)
+        default = max(1, cores() // args.jobs) if args.action == 'run' else None
         runs = expand(args.sweep, args.root, args.seeds, args.base_seed, extra_sim, extra_bg,
-                      strict=args.action != 'one')
+                      strict=args.action != 'one', default_threads=default)
+        if args.action == 'run':
+            check_cores(runs, args.jobs)
     except (SweepError, fp.ParamError) as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
@@ -444,7 +625,9 @@ def main(argv=None):
     if args.action == 'count':
         print(len(runs))
     elif args.action == 'status':
-        print('\n'.join(status_table(runs)))
+        lines, n_attention = status_table(runs)
+        print('\n'.join(lines))
+        return ATTENTION if n_attention else 0
     elif args.action == 'sbatch':
         print(sbatch_line(args, len(runs)).strip())
     elif args.action == 'one':
@@ -457,24 +640,35 @@ def main(argv=None):
             print('error: run %d (%s): %s' % (run.index, run.describe(), run.error),
                   file=sys.stderr)
             return 2
-        st = state(run)
+        st, why = claim(run)
         print('run %d (%s): %s, %s' % (run.index, run.describe(), st, run.folder), flush=True)
-        if st in ('finished', 'conflict', 'damaged'):
+        if st in ('finished', 'conflict', 'damaged', 'running'):
             if st != 'finished':
-                print('error: %s holds %s; left alone' % (run.folder, rc.describe_run(
-                    run.folder) or 'an unreadable run'), file=sys.stderr)
-            return 0 if st == 'finished' else 3
-        os.makedirs(run.folder, exist_ok=True)
+                print('error: %s is %s (%s); left alone' % (run.folder, st, why),
+                      file=sys.stderr)
+            return 0 if st == 'finished' else ATTENTION
         cmd = command(run, st)
         os.execv(cmd[0], cmd)        # the run itself gets SLURM's signals (checkpoint on TERM)
     else:
-        codes = run_all(runs, root, max(1, args.jobs))
-        failed = [i for i, c in codes.items() if c]
-        print('sweep %s: %d runs, %d run now, %d failed%s' % (
-            args.sweep, len(runs), len(codes), len(failed),
-            (' (runs %s)' % failed) if failed else ''))
-        return 1 if failed else 0
+        return report(args.sweep, runs, *run_all(runs, root, args.jobs))
     return 0
+
+
+def report(name, runs, codes, attention, signum):
+    """Print the sweep's closing line; return its exit status: 130 / 143 after
+    SIGINT / SIGTERM, 1 if a run failed, 3 if a run needs attention, else 0."""
+    failed = [i for i, c in codes.items() if c and c not in rc.EXIT_SIGNAL.values()]
+    stopped = [i for i, c in codes.items() if c in rc.EXIT_SIGNAL.values()]
+    print('sweep %s: %d runs, %d run now, %d failed%s%s%s' % (
+        name, len(runs), len(codes), len(failed), (' (runs %s)' % failed) if failed else '',
+        '; %d interrupted (runs %s): run the sweep again to resume them' % (
+            len(stopped), stopped) if stopped else '',
+        '; needs attention: %s' % '; '.join(attention) if attention else ''), flush=True)
+    if signum is not None:
+        return rc.EXIT_SIGNAL[signum]
+    if failed:
+        return 1
+    return ATTENTION if attention else 0
 
 
 if __name__ == '__main__':

@@ -68,7 +68,8 @@ def test_state_of_interrupted_and_foreign_runs(tmp_path):
 
     write(meta)
     assert sweep.state(run) == 'incomplete'          # no checkpoint: restarted
-    assert '--log-dir' in sweep.command(run) and '--overwrite' in sweep.command(run)
+    cmd = sweep.command(run)      # restarted, but never over a run finished meanwhile
+    assert '--log-dir' in cmd and '--overwrite-unfinished' in cmd and '--overwrite' not in cmd
     ck = os.path.join(run.folder, 'checkpoint.npz')
     np.savez(ck, next_episode=2, eta_done=False)
     assert sweep.state(run) == 'resumable'
