@@ -5,6 +5,9 @@ Each public ``figure_*`` function takes the :class:`selection.Inputs` and
 returns a list of :class:`style.Output`; it raises :class:`selection.Missing`
 naming what it lacks.
 """
+import os
+from types import MappingProxyType
+
 import numpy as np
 from matplotlib.lines import Line2D
 
@@ -18,12 +21,12 @@ from selection import (CH, POPS, REFERENCE, Missing, coverage_note, cond_text, c
                        require_data, require_logs, run_cond_text, run_matches, runs_text, stack, unreinforced_text,
                        validation_windows, whole)
 
-SINGLE_RUN = {                                # name: (condition, log number, file)
+SINGLE_RUN = MappingProxyType({                                # name: (condition, log number, file)
     '3C': (REFERENCE, 1, 'Figure_3_C.png'),
     '8A': ((4, 0.1, 1, 'parkinson'), 0, 'Figure_8_A.png'),
     '8B': ((4, 0.2, 1, 'parkinson'), 2, 'Figure_8_B.png'),
     '8D': ((4, 0.2, 1, 'schizophrenia'), 0, 'Figure_8_D.png'),
-}
+})
 KAPPAS = (2, 4)
 LAMBDAS_4D = (0.0, 0.2, 0.4)
 LAMBDAS_5A = (0.0, 0.1, 0.2, 0.3)
@@ -68,6 +71,8 @@ def figure_single_run(name):
             run, note = pick_log(inp, cond, number)
             if note:
                 print('note %s: %s' % (name, note))
+                note = '%s/log%d (%s drawn instead)' % (condition_folder(*cond), number,
+                                                       os.path.basename(run.path))
         fig = learning_curves(run)
         source = 'this package' if is_own(run) else 'published'
         written = ('' if run.n_episodes >= run.n_total else

@@ -4,6 +4,7 @@ the action-selection maps, and the paper's topography Figures 1E-1G (docs/model.
 import json
 import os
 import sys
+from types import MappingProxyType
 
 import numpy as np
 from matplotlib.colors import Normalize, TwoSlopeNorm
@@ -27,8 +28,8 @@ RESTING_ORDER = ('CSN', 'PTN', 'CMPf', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 
 MAX_LEVEL_TICKS = 6          # AS maps: a tick per input level up to this many, else every other
 STIM_INPUTS = ('CSN', 'PTN')
 LEGEND_COLUMNS = 3           # entries per row of the legends under the maps
-POP_NAMES = {'MSN_d1': 'D1 MSN', 'MSN_d2': 'D2 MSN'}
-DECISION_COLOUR = {'burst': style.OKABE_ITO['green'], 'dip': style.OKABE_ITO['purple']}
+POP_NAMES = MappingProxyType({'MSN_d1': 'D1 MSN', 'MSN_d2': 'D2 MSN'})
+DECISION_COLOUR = MappingProxyType({'burst': style.OKABE_ITO['green'], 'dip': style.OKABE_ITO['purple']})
 
 
 # --------------------------------------------------------------------------

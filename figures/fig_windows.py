@@ -5,6 +5,7 @@ Drawn from the parameter files (``simParams.py``: ``stdp_windows``, ``dc``;
 """
 import os
 import sys
+from types import MappingProxyType
 
 import numpy as np
 
@@ -14,10 +15,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import fetch_params as fp  # noqa: E402
 import protocol  # noqa: E402
 
-WINDOW_FIGURES = {            # name: (condition, file)
+WINDOW_FIGURES = MappingProxyType({            # name: (condition, file)
     '3D': ('normal', 'Figure_3_D.png'), '8C': ('parkinson', 'Figure_8_C.png'),
-    '8E': ('schizophrenia', 'Figure_8_E.png'), '8F': ('normal', 'Figure_8_F.png')}
-PHASE_NAMES = {'burst': 'DA burst (CS+ reward)', 'dip': 'DA dip (CS− error)'}
+    '8E': ('schizophrenia', 'Figure_8_E.png'), '8F': ('normal', 'Figure_8_F.png')})
+PHASE_NAMES = MappingProxyType({'burst': 'DA burst (CS+ reward)', 'dip': 'DA dip (CS− error)'})
 TAU_SPAN = 5                  # Δt axis: ±5 τ
 HEADROOM = 1.45               # y range: ±HEADROOM × the largest |amplitude|
 LABEL_Y = 0.55                # amplitude labels at ±LABEL_Y of the y range

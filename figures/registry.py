@@ -4,6 +4,7 @@ Adding a figure is one function (inputs → list of ``style.Output``, or
 ``selection.Missing`` naming what is absent) and one :class:`Entry` here.
 """
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import fig_curves as curves
 import fig_own as own
@@ -53,7 +54,7 @@ FIGURES = (
     Entry('as', own.figure_as, ('action_selection',)),
 )
 NAMES = tuple(e.name for e in FIGURES)
-BY_NAME = {e.name: e for e in FIGURES}
+BY_NAME = MappingProxyType({e.name: e for e in FIGURES})
 
 
 def of_mode(mode):

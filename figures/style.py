@@ -215,7 +215,7 @@ def drawn_texts(fig):
 
 
 def text_problems(fig, tolerance=1.0):
-    """Texts that overlap another text or leave the canvas, as last drawn.
+    """Texts smaller than SMALL_PT, overlapping another text or leaving the canvas, as last drawn.
 
     Call it after ``savefig``: the layout is not run again, so what is
     checked is what was written.
@@ -234,7 +234,8 @@ def text_problems(fig, tolerance=1.0):
     renderer = fig.canvas.get_renderer()
     width, height = fig.canvas.get_width_height()
     boxes = [(t, t.get_window_extent(renderer)) for t in drawn_texts(fig)]
-    problems = []
+    problems = ['%r is %g pt, below %g pt' % (_short(t), t.get_fontsize(), SMALL_PT)
+                for t, _ in boxes if t.get_fontsize() < SMALL_PT]
     for t, b in boxes:
         if (b.x0 < -tolerance or b.y0 < -tolerance or b.x1 > width + tolerance or
                 b.y1 > height + tolerance):

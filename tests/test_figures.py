@@ -230,8 +230,8 @@ def test_stdp_window_curve_signs():
 # --------------------------------------------------------------------------
 # the layout check
 # --------------------------------------------------------------------------
-def test_layout_check_finds_overlapping_and_clipped_text(tmp_path):
-    """text_problems names two texts on top of each other and a text off the canvas."""
+def test_layout_check_finds_overlapping_clipped_and_small_text(tmp_path):
+    """text_problems names texts on top of each other, off the canvas or below 7 pt."""
     fig, ax = style.subplots(1, 1, style.HALF_WIDTH, 2.0)
     ax.set_xlabel('episode')
     out = style.finish(fig, 'x.png', 'A title', 'Data: none')
@@ -240,10 +240,12 @@ def test_layout_check_finds_overlapping_and_clipped_text(tmp_path):
     ax.text(0.5, 0.5, 'first label', transform=ax.transAxes)
     ax.text(0.52, 0.5, 'second label', transform=ax.transAxes)
     fig.text(0.9, 0.5, 'runs off the right edge')
+    fig.text(0.1, 0.2, 'tiny', fontsize=5)
     problems = style.save(style.finish(fig, 'x.png', 'A title', 'Data: none'),
                           str(tmp_path / 'bad.png'))
     assert "'first label' overlaps 'second label'" in problems, problems
     assert "'runs off the right edge' leaves the canvas" in problems, problems
+    assert "'tiny' is 5 pt, below 7 pt" in problems, problems
 
 
 def test_layout_check_ignores_ticks_outside_the_view(tmp_path):
