@@ -154,7 +154,7 @@ def rate_bars(ax, pops, rates, normal):
         ax.text(k, rates[pop] * 1.25, '%.2f' % rates[pop], ha='center', va='bottom')
     ax.set_yscale('log')
     ax.set_xticks(range(len(pops)))
-    ax.set_xticklabels([POP_NAMES.get(p, p) for p in pops])
+    ax.set_xticklabels([POP_NAMES.get(p, p).replace(' ', '\n') for p in pops])
     ax.set_ylabel('mean rate (Hz, log scale)')
     ax.set_ylim(top=ax.get_ylim()[1] * 3)
     ax.set_title('a  rate (bar) and target range (green)')
@@ -203,7 +203,7 @@ def figure_resting(inp):
     shown = []
     for k, pop in enumerate(pops):
         ax = fig.add_subplot(grid[k, 1])
-        shown.append('%s %d of %d' % (pop, *raster(ax, run, pop, t0, t1)))
+        shown.append('%s %d of %d' % (POP_NAMES.get(pop, pop), *raster(ax, run, pop, t0, t1)))
         if k == 0:
             ax.set_title('b  spikes, %g–%g ms' % (t0, t1))
         if k < len(pops) - 1:
