@@ -1,17 +1,17 @@
 """Basal-ganglia model parameters (data only).
 
-Values follow MODEL_SPEC.md sections 1-5 (the authors' NEST 2.20 "root"
+Values follow docs/model.md sections 1-5 (the authors' NEST 2.20 "root"
 model, itself the spiking version of the LG14 model of Lienard & Girard).
 Units: time ms, potential mV, current / synaptic weight pA, rate Hz,
 space in sheet units (the sheet is about 1 x 1).
 
 Every switch named ``*_mode`` below reproduces one of the original's quirks
-(MODEL_SPEC section 11); the default is always the original behaviour.
+(docs/model.md §11); the default is always the original behaviour.
 """
 
 bgParams = {
     # ------------------------------------------------------------------
-    # Populations (MODEL_SPEC 1.1). nb*: simulated neurons at scale 1;
+    # Populations (docs/model.md §1.1). nb*: simulated neurons at scale 1;
     # count*: real neurons in the macaque BG (used for in-degrees only).
     # ------------------------------------------------------------------
     'nbMSN': 31728,          # MSN, first half D1, second half D2 (neurons)
@@ -30,7 +30,7 @@ bgParams = {
     'countCMPf': 86000,      # real CM/Pf count (neurons)
 
     # ------------------------------------------------------------------
-    # Input rates: lower bounds of normalrate (Hz), MODEL_SPEC 1.1 / 10.1
+    # Input rates: lower bounds of normalrate (Hz), docs/model.md §1.1 / 10.1
     # ------------------------------------------------------------------
     'rateCSN': 2.0,          # Poisson rate driving each CSN parrot (Hz)
     'ratePTN': 15.0,         # Poisson rate driving each PTN parrot (Hz)
@@ -38,7 +38,7 @@ bgParams = {
     'input_delay': 1.0,      # Poisson generator -> parrot delay (ms)
 
     # ------------------------------------------------------------------
-    # Neuron model iaf_psc_alpha_multisynapse (MODEL_SPEC 1.2)
+    # Neuron model iaf_psc_alpha_multisynapse (docs/model.md §1.2)
     # ------------------------------------------------------------------
     'common_neuron': {
         'E_L': 0.0,          # resting potential (mV)
@@ -58,7 +58,7 @@ bgParams = {
     'GPi_neuron': {'C_m': 14.0, 'tau_m': 14.0, 'V_th': 6.0},
     # constant input currents I_e (pA). IeMSN [Q-9]: the published data were
     # made on NEST 2.20 with 24.5 pA; the authors' NEST 3 translation uses
-    # 26.0. Measured here on NEST 3.10 at full scale (msd 814, README):
+    # 26.0. Measured here on NEST 3.10 at full scale (msd 814, docs/validation.md):
     # 24.5 reproduces the published stimulated episode-0 rates (GPi 81.6/83.5
     # vs 82.9/85.6 Hz, D1 0.150/0.044 vs 0.197/0.051) and the published
     # unstimulated MSN rate (~0.001 Hz), but leaves resting MSN at 0.0001 Hz,
@@ -73,7 +73,7 @@ bgParams = {
     'receptor': {'AMPA': 1, 'NMDA': 2, 'GABA': 3},   # receptor ports (1-based)
 
     # ------------------------------------------------------------------
-    # Connectivity (MODEL_SPEC 4). Keys are "SRC->TGT"; projections are
+    # Connectivity (docs/model.md §4). Keys are "SRC->TGT"; projections are
     # built in lexicographic key order.
     # ------------------------------------------------------------------
     # alpha: maximal number of contacts (LG14), dimensionless
@@ -103,7 +103,7 @@ bgParams = {
         'MSN->MSN': 0.77, 'PTN->FSI': 0.70, 'PTN->MSN': 0.98, 'PTN->STN': 0.97,
         'STN->FSI': 0.41, 'STN->GPe': 0.30, 'STN->GPi': 0.59, 'STN->MSN': 0.16,
     },
-    # transmission delays (ms), MODEL_SPEC 4.5
+    # transmission delays (ms), docs/model.md §4.5
     'tau': {
         'CMPf->FSI': 7.0, 'CMPf->GPe': 7.0, 'CMPf->GPi': 7.0, 'CMPf->MSN': 7.0,
         'CMPf->STN': 7.0, 'CSN->FSI': 7.0, 'CSN->MSN': 7.0, 'FSI->FSI': 1.0,
@@ -133,12 +133,12 @@ bgParams = {
     'GMSN_GPx': 0.3,
     'plast_gain': 0.65,      # extra gain of plastic cortico-striatal synapses
     'plastic_syn': True,     # cortico-striatal synapses are dopamine-STDP (all modes)
-    # the projections made dopamine-STDP when plastic_syn is on (MODEL_SPEC
+    # the projections made dopamine-STDP when plastic_syn is on (docs/model.md
     # 4.11): onto D1 MSNs with syn_d1, onto D2 MSNs with syn_d2; their
     # sources are the inputs whose synapses are checkpointed and read out
     'plastic_projections': ['CSN->MSN', 'PTN->MSN'],
 
-    # pathway mixing and collateral asymmetry (MODEL_SPEC 4.9, 4.10)
+    # pathway mixing and collateral asymmetry (docs/model.md §4.9, 4.10)
     'overlap_d1d2': 0.1,     # lambda in [0, 1]: D2 share of MSN->GPi, D1 share of MSN->GPe
     'syn_asymm': 2.0,        # kappa >= 0: weight factor of D2 -> MSN collaterals
     'asymmetry_1': 0.5,      # fraction of the 70 collaterals for D2->D2, D2->D1, D1->D1
@@ -146,7 +146,7 @@ bgParams = {
     'MSND2_mod': 1.0,        # eta > 0: factor on MSN_D2 -> MSN/GPe/GPi at the first dip
 
     # ------------------------------------------------------------------
-    # Dopamine-modulated STDP (MODEL_SPEC 5)
+    # Dopamine-modulated STDP (docs/model.md §5)
     # ------------------------------------------------------------------
     'stdp': {
         'A_plus_d1': 0.013,  # construction default of syn_d1 (overwritten each episode)
@@ -162,14 +162,14 @@ bgParams = {
     },
 
     # ------------------------------------------------------------------
-    # Channels (MODEL_SPEC 3)
+    # Channels (docs/model.md §3)
     # ------------------------------------------------------------------
     'n_channels': 6,         # channels on the corners of a hexagon
     'channel_ring_radius': 0.24,  # distance of channel centres from the origin (sheet units)
     'channel_radius': 0.12,  # membership radius (sheet units)
 
     # ------------------------------------------------------------------
-    # Quirk switches (MODEL_SPEC 11); defaults reproduce the original
+    # Quirk switches (docs/model.md §11); defaults reproduce the original
     # ------------------------------------------------------------------
     # [Q-1] fractional remainder: 'original' = Bernoulli p = 1/(N_src*R) over
     # all (target, source-in-mask) pairs (realises ~0-90 synapses, STN->FSI
@@ -189,7 +189,7 @@ bgParams = {
     'cap_indegree': True,
 
     # ------------------------------------------------------------------
-    # Resting-state target ranges 'normalrate' (Hz), MODEL_SPEC 10.1:
+    # Resting-state target ranges 'normalrate' (Hz), docs/model.md §10.1:
     # [low, high] per nucleus; used by the resting-state figure
     # ------------------------------------------------------------------
     'normalrate': {'CMPf': [4.0, 34.0], 'CSN': [2.0, 19.7], 'PTN': [15.0, 46.3],

@@ -3,6 +3,7 @@
 Nothing here imports NEST: every check runs before any network is built.
 Each error names the file, the key, the bad value and what is allowed.
 """
+import ast
 import copy
 import difflib
 import math
@@ -358,7 +359,7 @@ def _check_sim_consistency(sim, path):
             _fail(path, key, sim[key], 'episode offsets in 1..gen_ep (%d)' % n_gen)
     if sim['scalefactor'] != [1, 1]:
         _fail(path, 'scalefactor', sim['scalefactor'], "[1, 1] (other sheet scale factors "
-              "are inconsistent in the original model, MODEL_SPEC Q-11; use 'scale' to shrink "
+              "are inconsistent in the original model, docs/model.md [Q-11]; use 'scale' to shrink "
               "the network)")
 
 
@@ -388,12 +389,12 @@ def protocol_notes(sim):
     if sim['plasticity'] and sim['Istrong'] < sim['Iweak']:
         notes.append('Istrong (%g) < Iweak (%g): channel 1 gets the WEAKER stimulus in CS+ and '
                      'the stronger one in CS-, i.e. the channels swap roles in the protocol '
-                     '(MODEL_SPEC 6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
+                     '(docs/model.md §6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
     if sim['scale'] < 1 and not sim['full_size_inputs']:
         notes.append('scale %g with the input layers scaled too (full_size_inputs False): each '
                      'MSN draws its cortical inputs from fewer nodes and fires more than in the '
                      'full network; set full_size_inputs=True for rates to compare with the '
-                     'paper (README, What full_size_inputs buys)' % sim['scale'])
+                     'paper (docs/performance.md, Scale and full-size inputs)' % sim['scale'])
     return notes
 
 
@@ -415,6 +416,21 @@ def check_combination(sim, bg):
             raise ParamError("bgParams: delay %r = %g ms is not a multiple of dt = %g ms "
                              "(simParams); allowed: delays and dt on one grid"
                              % (key, d, sim['dt']))
+
+
+def parse_overrides(items, label='--set'):
+    """``['key=value', ...]`` (``--set`` / ``--bg-set``) -> dict, values parsed as
+    Python literals (a value that is not one stays a string)."""
+    out = {}
+    for item in items or []:
+        if '=' not in item:
+            raise ParamError('%s %s: expected KEY=VALUE' % (label, shown(item)))
+        key, value = item.split('=', 1)
+        try:
+            out[key.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            out[key.strip()] = value
+    return out
 
 
 def read_sim(path=None, overrides=None):

@@ -1,4 +1,4 @@
-"""Build the basal-ganglia network from the parameter dicts (MODEL_SPEC 1-5).
+"""Build the basal-ganglia network from the parameter dicts (docs/model.md §1-5).
 
 ``build_network`` creates the layers in the original order, connects the 24
 projections (data-driven, one code path), creates the dopamine volume
@@ -13,7 +13,7 @@ import numpy as np
 import input_drive
 import nest_routine as nr
 
-NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')        # creation order (MODEL_SPEC 1.4)
+NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')        # creation order (docs/model.md §1.4)
 SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')              # populations the scale knob shrinks
 RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')
 
@@ -198,7 +198,7 @@ class BGNetwork:
         return nr.round3(self.xy[name][:, :2])
 
     def channels(self, name):
-        """Channel members of a population: list of index arrays (MODEL_SPEC 3)."""
+        """Channel members of a population: list of index arrays (docs/model.md §3)."""
         return nr.channel_members(self.rounded_xy(name), self.centres, self.channel_radius)
 
 
@@ -356,7 +356,7 @@ def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress):
     return table
 
 
-def build_network(sim, bg, rngs, progress=print):
+def build_network(sim, bg, rngs, progress=print, detail=None):
     """Create and connect the whole BG network.
 
     Parameters
@@ -366,7 +366,9 @@ def build_network(sim, bg, rngs, progress=print):
     rngs : nest_routine.Rngs
         Random streams derived from ``sim['msd']``.
     progress : callable
-        Receives one progress line per stage.
+        Receives the closing line of the build (nodes, synapses, seconds).
+    detail : callable, optional
+        Receives one line per stage and projection (default: ``progress``).
 
     Returns
     -------
@@ -386,9 +388,10 @@ def build_network(sim, bg, rngs, progress=print):
         vt[half], da_gen[half], _ = nr.create_da_source(interval)
         nr.create_da_synapse('syn_' + half, vt[half], stdp['A_plus_' + half],
                              stdp['A_minus_' + half], stdp)
-    progress('created %d nodes in %.1f s' % (nest.GetKernelStatus('network_size'),
-                                             time.time() - t_start))
-    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress)
+    detail = progress if detail is None else detail
+    detail('created %d nodes in %.1f s' % (nest.GetKernelStatus('network_size'),
+                                           time.time() - t_start))
+    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail)
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
                     centres=nr.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,

@@ -1,4 +1,4 @@
-"""The input layers' Poisson drive and the task stimulus (MODEL_SPEC 2, 6.2; issue #11).
+"""The input layers' Poisson drive and the task stimulus (docs/model.md §2, 6.2).
 
 The three input layers (CSN, PTN, CMPf) give every node an independent
 Poisson train at its layer's rate; the task stimulus adds a Poisson train on
@@ -15,7 +15,7 @@ the stimulated subsets of a channel inside a window. simParams
     on the thread or process count, and a resumed run gets the same trains
     for an episode as the uninterrupted run.
 ``'poisson_generator_ps'``
-    Parrots fed by one ``poisson_generator_ps`` per layer (issue #11, step 1).
+    Parrots fed by one ``poisson_generator_ps`` per layer.
 ``'poisson_generator'``
     Parrots fed by one ``poisson_generator`` per layer: the original drive,
     which draws a Poisson number for every parrot at every step.

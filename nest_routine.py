@@ -1,7 +1,7 @@
 """NEST-level routines of the topological BG model.
 
 Kernel set-up and seeding, spatial layers and their position algorithm,
-the connectivity formulas (pure functions, MODEL_SPEC 4), spatial
+the connectivity formulas (pure functions, docs/model.md §4), spatial
 connection helpers, dopamine-STDP synapses, generators, recorders and
 vectorised rate utilities.  Units: ms, mV, pA, Hz, sheet units.
 
@@ -31,7 +31,7 @@ class Rngs:
         ``RandomState(msd)``, the original's ``pyrngs[0]``: grid-point removal
         and GPi_fake z, consumed in the original order (bit-exact positions).
     msn : numpy.random.Generator
-        MSN positions (unseeded in the original, MODEL_SPEC Q-3).
+        MSN positions (unseeded in the original, docs/model.md [Q-3]).
     conn : numpy.random.Generator
         Fractional-remainder synapses.
     py : random.Random
@@ -72,7 +72,7 @@ def setup_kernel(dt, n_threads, seed):
 
 
 # --------------------------------------------------------------------------
-# Positions (MODEL_SPEC 2)
+# Positions (docs/model.md §2)
 # --------------------------------------------------------------------------
 def grid_positions(n, a0, a1, rng):
     """Grid-layer positions: a q x q x-major grid with q = ceil(sqrt(n)).
@@ -113,7 +113,7 @@ def round3(values):
 
 
 def write_positions(path, ids, xyz):
-    """Write ``id x y [z]`` rows, every column ``%1.3f`` (MODEL_SPEC 2.6)."""
+    """Write ``id x y [z]`` rows, every column ``%1.3f`` (docs/model.md §2.6)."""
     np.savetxt(path, np.column_stack([np.asarray(ids, float), xyz]), fmt='%1.3f')
 
 
@@ -126,7 +126,7 @@ def create_layer(model, positions, extent, params=None):
 
 
 # --------------------------------------------------------------------------
-# Channels (MODEL_SPEC 3)
+# Channels (docs/model.md §3)
 # --------------------------------------------------------------------------
 def channel_centres(n_channels, ring_radius):
     """Centres c_i = r (cos(60 i - 30 deg), sin(60 i - 30 deg)), shape (n, 2)."""
@@ -141,7 +141,7 @@ def channel_members(xy_rounded, centres, radius):
 
 
 # --------------------------------------------------------------------------
-# Connectivity formulas (MODEL_SPEC 4.2-4.5), pure functions
+# Connectivity formulas (docs/model.md §4.2-4.5), pure functions
 # --------------------------------------------------------------------------
 def split_key(key):
     """'SRC->TGT' -> ('SRC', 'TGT')."""
@@ -150,7 +150,7 @@ def split_key(key):
 
 
 def max_contacts(key, bg):
-    """nu: maximal number of contacts per target neuron (MODEL_SPEC 4.2)."""
+    """nu: maximal number of contacts per target neuron (docs/model.md §4.2)."""
     src, tgt = split_key(key)
     alpha = bg['alpha'][key]
     if src in ('CSN', 'PTN'):
@@ -188,7 +188,7 @@ def attenuation(key, bg):
 
 
 def projection_gain(key, bg):
-    """Projection gain G (MODEL_SPEC 4.4)."""
+    """Projection gain G (docs/model.md §4.4)."""
     gains = {'GPe->STN': bg['GGPe_STN'], 'STN->GPi': bg['GSTN_GPi'], 'MSN->MSN': bg['GMSN_MSN']}
     if key in ('MSN->GPe', 'MSN->GPi') and bg['plastic_syn']:
         return bg['GMSN_GPx']
@@ -245,7 +245,7 @@ def projection_table(bg, sim_counts_full):
 
 
 def lambda_split(k, lam):
-    """MSN->GPi / MSN->GPe in-degree split by lambda (MODEL_SPEC 4.9).
+    """MSN->GPi / MSN->GPe in-degree split by lambda (docs/model.md §4.9).
 
     Returns
     -------
@@ -258,7 +258,7 @@ def lambda_split(k, lam):
 
 
 def msn_collaterals(k, kappa, a1, a2, w):
-    """The four MSN->MSN sub-projections in build order (MODEL_SPEC 4.10).
+    """The four MSN->MSN sub-projections in build order (docs/model.md §4.10).
 
     Returns
     -------
@@ -300,7 +300,7 @@ def diffuse_multiplicity(src_xy, tgt_xy):
     """Periodic-image multiplicity of sources in an oversized diffuse mask.
 
     NEST visits a source 1 + [x_s > x_t] + [y_s > y_t] times for a radius-2
-    mask on the periodic 2 x 2 sheet (MODEL_SPEC 4.6, measured in NEST 3.10).
+    mask on the periodic 2 x 2 sheet (docs/model.md §4.6, measured in NEST 3.10).
 
     Returns
     -------
@@ -349,7 +349,7 @@ def pick_sources(src_xy, t_xy, n, radius, diffuse, rng):
 
 
 def remainder_pairs(src_xy, tgt_xy, frac, n_src, n_tgt_full, n_tgt, radius, diffuse, mode, rng):
-    """Synapses of the fractional remainder of an in-degree (MODEL_SPEC 4.7, Q-1).
+    """Synapses of the fractional remainder of an in-degree (docs/model.md §4.7, Q-1).
 
     ``mode='original'``: the original Bernoulli pass with p = 1 / (N_src R),
     R = round(frac * N_tgt at scale 1), over every (target, source-in-mask)
@@ -461,7 +461,7 @@ def create_input_layer(positions, rate, delay, extent, generator='poisson_genera
         on the dt grid, with multiplicity when several spikes share a step.
         ``poisson_generator`` draws a Poisson count for every parrot at every
         step; ``poisson_generator_ps`` draws exponential intervals, so its
-        cost grows with the spikes (README, *Input drive*).
+        cost grows with the spikes (docs/performance.md, Input drive).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Runs over MPI processes: what every rank must agree on (issue #12).
+"""Runs over MPI processes: what every rank must agree on.
 
 NEST distributes neurons over virtual processes (MPI ranks x threads). A
 spike recorder holds only the spikes of its rank's neurons and

@@ -1,6 +1,6 @@
 """The plasticity protocol as pure functions of the parameters (no NEST).
 
-One place for the rules of MODEL_SPEC 5-6.3: which episode is in which
+One place for the rules of docs/model.md §5-6.3: which episode is in which
 phase, which stimulus pattern it gets, when dopamine is delivered, and the
 STDP windows of each condition. The simulation (``stim_all_model.py``) and
 every reader of a run folder (``run_folder.py``, the figures, validation,
@@ -66,7 +66,7 @@ def stimulus_levels(phase, flag, sim):
 
 
 def reward_decision(phase, flag, e, rates, sim):
-    """'burst', 'dip' or 'none' for one episode (MODEL_SPEC 6.3 step 5).
+    """'burst', 'dip' or 'none' for one episode (docs/model.md §6.3 step 5).
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def stdp_windows(sim, condition=None):
     ----------
     sim : dict
         Needs ``dc`` and ``stdp_windows`` (fractions of dc per condition,
-        phase and half; MODEL_SPEC 5 and 7) and, unless ``condition`` is
+        phase and half; docs/model.md §5 and 7) and, unless ``condition`` is
         given, ``condition``.
     condition : str, optional
         'normal', 'parkinson' or 'schizophrenia'.

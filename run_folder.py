@@ -84,7 +84,7 @@ OUTPUTS = (
                fields={'pop': POSITION_POPS}),
     OutputFile('centers.txt', MODES, 'once', 'the 6 channel centres: x y (sheet units)'),
     OutputFile('weights_{half}.txt', MODES, 'once',
-               'construction log of the plastic synapses (MODEL_SPEC Q-15)',
+               'construction log of the plastic synapses (docs/model.md [Q-15])',
                fields={'half': ('d1', 'd2')}),
     OutputFile('mean_fr.json', ('resting_state',), 'once',
                '{population: mean rate (Hz) over record_start..end}'),
@@ -175,7 +175,7 @@ def truncate_per_episode(log_dir, mode, n_episodes):
 
 
 # --------------------------------------------------------------------------
-# Folder names of the authors' layout (MODEL_SPEC 7)
+# Folder names of the authors' layout (docs/model.md §7)
 # --------------------------------------------------------------------------
 CONDITION_SUFFIX = {'normal': '', 'parkinson': '_p_no_conv', 'schizophrenia': '_s'}
 _FOLDER_RE = re.compile(r'^run4_k_(?P<k>[0-9.]+)_l_(?P<l>[0-9]+)_m_(?P<m>[0-9.]+)'
@@ -191,7 +191,7 @@ def lambda_code(lam):
     code = text.replace('.', '') if not text.startswith('0.') else '0' + text[2:]
     if code == '002':
         raise RunFolderError("lambda %g has no folder name of its own: the authors' code '002' "
-                             "means 0.0 (MODEL_SPEC 7)" % lam)
+                             "means 0.0 (docs/model.md §7)" % lam)
     return code
 
 
@@ -251,7 +251,7 @@ def find_runs(roots):
     """Run folders of the authors' layout under the given roots.
 
     ``run4_k_*_l_*_m_*[_p_no_conv|_s]/log{N}`` with an integer N only (the
-    original never loads ``log3x``/``log7m``, MODEL_SPEC Q-27), and only
+    original never loads ``log3x``/``log7m``, docs/model.md [Q-27]), and only
     those with a ``GPi_fr.txt``.
 
     Returns
@@ -307,7 +307,7 @@ FORMAT_1_CODE_KEYS = {'simParams': ('stim_delay', 'stdp_windows', 'weights_reado
                       'bgParams': ('plastic_projections', 'normalrate')}
 
 
-# simParams keys added in format 3 (issue #11), with the values every run of
+# simParams keys added in format 3 (full-size inputs and the input drive), with the values every run of
 # formats 1 and 2 was made with (not the new defaults).
 FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': False}
 
@@ -315,7 +315,7 @@ FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': 
 def upgrade_meta(meta, default_sim, default_bg):
     """Bring a run.json of an older format to :data:`FORMAT_VERSION`.
 
-    Rule (documented in the README): format 1 (no ``format_version``) gets
+    Rule (documented in docs/checkpoints.md): format 1 (no ``format_version``) gets
     the keys of :data:`FORMAT_1_CODE_KEYS`, which format 1 kept in code,
     from the package's own parameter files; formats 1 and 2 get the keys of
     :data:`FORMAT_2_IMPLIED` with the values they were made with. Anything
@@ -555,7 +555,7 @@ class RunFolder:
     def channel_ids(self, pop):
         """Node ids of each channel's members (list over the channels).
 
-        Membership as in the model (MODEL_SPEC 3): within ``channel_radius``
+        Membership as in the model (docs/model.md §3): within ``channel_radius``
         of a centre of ``centers.txt``, on the coordinates read back from the
         positions file. Folders without run.json use bgParams.py's radius.
         """
@@ -594,7 +594,7 @@ class RunFolder:
         """(levels in Hz of CSN input, rates (n, n, channels)) of an action-selection run.
 
         Row e = n*i + j of ``<pop>_fr.txt`` has channel-1 level i and channel-2
-        level j (MODEL_SPEC 6.2).
+        level j (docs/model.md §6.2).
         """
         if self.mode != 'action_selection':
             raise RunFolderError('%s: not an action-selection run (mode %s)'

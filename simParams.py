@@ -7,7 +7,7 @@ Units: time ms, rate Hz. Exactly one of ``resting_state``,
 
 simParams = {
     # ------------------------------------------------------------------
-    # Mode: switch exactly one on (MODEL_SPEC 6)
+    # Mode: switch exactly one on (docs/model.md §6)
     # ------------------------------------------------------------------
     'resting_state': True,     # 3-s spontaneous activity, mean rates (6.1)
     'action_selection': False,  # 11 x 11 grid of channel-1/2 inputs (6.2)
@@ -30,10 +30,10 @@ simParams = {
     # full network (parrot density in its mask, inputs shared with its
     # neighbours); only the MSNs shrink. False: fast reduced-scale runs (tests,
     # exploration) whose MSN rates are not the paper's; True to compare a
-    # reduced-scale run with the paper (measured: README, What full_size_inputs buys).
+    # reduced-scale run with the paper (docs/performance.md, Scale and full-size inputs).
     'full_size_inputs': False,
     # How each input node gets its Poisson train (the same process every
-    # way: independent Poisson trains, spikes on the dt grid; README, Input drive):
+    # way: independent Poisson trains, spikes on the dt grid; docs/performance.md, Input drive):
     #   'spike_train_injector'  injector nodes loaded with trains drawn in
     #                           NumPy stretch by stretch; cost grows with the
     #                           spikes (default, fastest);
@@ -56,21 +56,21 @@ simParams = {
     # plasticity, 100 follows the STDP rule to round-off where 1 departs from
     # it when dopamine and a pre spike share a 1-ms slice (tested), is ~20x
     # faster at full scale, and gives learning curves indistinguishable from
-    # interval 1 over 5 seeds (README, validation/deliver_interval_study.py). Weight read-outs fall on episode ends
+    # interval 1 over 5 seeds (docs/validation.md, validation/deliver_interval_study.py). Weight read-outs fall on episode ends
     # (multiples of 100 ms), which are delivery times (checked at start:
     # pl_warmup and the episode length must be multiples of the period).
     'vt_deliver_interval': {'resting_state': 1000, 'action_selection': 1000,
                             'plasticity': 100},
 
     # ------------------------------------------------------------------
-    # resting_state (MODEL_SPEC 6.1)
+    # resting_state (docs/model.md §6.1)
     # ------------------------------------------------------------------
     'simDuration': 3000.0,     # simulated time (ms); rates over [record_start, simDuration]
     'initial_ignore': 0.0,     # extra time simulated before simDuration (ms)
     'at_window': 1.0,          # sliding window of the population activity A(t) (ms)
 
     # ------------------------------------------------------------------
-    # action_selection (MODEL_SPEC 6.2)
+    # action_selection (docs/model.md §6.2)
     # ------------------------------------------------------------------
     'as_warmup': 1000.0,       # warm-up before the first episode (ms)
     'as_grid': 11,             # grid size: channel-1 x channel-2 levels (levels 0..n-1)
@@ -80,16 +80,16 @@ simParams = {
     'as_break_duration': 500.0,  # break after each stimulus (ms)
     'as_n_stim': 200,          # stimulated parrots per channel at scale 1 (CSN and PTN)
     'stim_delay': 2.0,         # stimulus generator -> stimulated parrot delay (ms), both task
-                               # modes (MODEL_SPEC 4.12); the stimulus reaches the parrots
+                               # modes (docs/model.md §4.12); the stimulus reaches the parrots
                                # stim_delay ms after the window opens
 
     # ------------------------------------------------------------------
-    # plasticity (MODEL_SPEC 5, 6.3)
+    # plasticity (docs/model.md §5, 6.3)
     # ------------------------------------------------------------------
-    'condition': 'normal',     # 'normal', 'parkinson', 'schizophrenia' (STDP windows, MODEL_SPEC 7)
+    'condition': 'normal',     # 'normal', 'parkinson', 'schizophrenia' (STDP windows, docs/model.md §7)
     'dc': 0.00056,             # STDP amplitude scale (dimensionless)
     # STDP windows per condition, phase (DA burst in CS+, dip in CS-) and
-    # half: [A_plus, A_minus] in units of dc (MODEL_SPEC 5, 7), each a number
+    # half: [A_plus, A_minus] in units of dc (docs/model.md §5, 7), each a number
     # or an exact fraction 'p/q' (computed as dc * p / q). Applied to
     # syn_d1 / syn_d2 at the start of every episode; the analytic window
     # figures (3D, 8C/E/F) are drawn from these entries. Parkinson (reversed
@@ -132,7 +132,7 @@ simParams = {
 }
 
 
-# The protocol of the authors' published run folders (MODEL_SPEC 6.3), used
+# The protocol of the authors' published run folders (docs/model.md §6.3), used
 # only to READ folders that have no run.json (``run_folder.RunFolder``).
 # Your own runs carry their protocol in run.json; edit simParams above, not
 # this. The shipped simParams defaults equal it (tested).

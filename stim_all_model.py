@@ -5,13 +5,12 @@ Usage::
 
     python3 stim_all_model.py [--log-dir DIR] [--set KEY=VALUE ...]
 
-Modes (MODEL_SPEC 6): ``resting_state``, ``action_selection``, ``plasticity``.
+Modes (docs/model.md §6): ``resting_state``, ``action_selection``, ``plasticity``.
 Every output file is written here (``RunLog``) and described once in
 ``run_folder.OUTPUTS``; a fresh run first removes the files that contract
 lists from the log folder (``do_tests.txt`` and any other file are kept).
 """
 import argparse
-import ast
 import json
 import os
 import platform
@@ -23,6 +22,7 @@ import time
 
 import numpy as np
 
+import conditions
 import fetch_params as fp
 import ini_all
 import parallel
@@ -139,7 +139,7 @@ def run_metadata(sim, bg, net, extra):
 
 
 # --------------------------------------------------------------------------
-# resting_state (MODEL_SPEC 6.1)
+# resting_state (docs/model.md §6.1)
 # --------------------------------------------------------------------------
 def with_msn(events):
     """Add 'MSN' (D1 and D2 spikes together) to a {population: (senders, times)} dict."""
@@ -223,7 +223,7 @@ def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
 # Shared pieces of the episode modes
 # --------------------------------------------------------------------------
 class Stimulus:
-    """Per-channel Poisson stimulus on sampled CSN/PTN input nodes (MODEL_SPEC 6.2).
+    """Per-channel Poisson stimulus on sampled CSN/PTN input nodes (docs/model.md §6.2).
 
     For each input population and channel, ``n`` nodes are sampled (Python
     stream of the master seed) from the channel's members; the network's
@@ -375,7 +375,7 @@ def dump_connections(run_log, net, stimulus, n_channels):
 
 
 # --------------------------------------------------------------------------
-# action_selection (MODEL_SPEC 6.2)
+# action_selection (docs/model.md §6.2)
 # --------------------------------------------------------------------------
 def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
     """Warm-up, connection dumps, then the grid of channel-1 x channel-2 inputs."""
@@ -404,15 +404,16 @@ def run_action_selection(net, sim, bg, run_log, progress, stop_flag):
         if e + 1 < n * n:
             stop_flag.check(e + 1)
         elapsed = time.time() - t0
-        progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %.0f s, ETA %.0f s'
+        progress('episode %d/%d ch1 %.1f Hz ch2 %.1f Hz | GPi %.1f/%.1f | %s, ETA %s'
                  % (e + 1, n * n, sim['as_rate_step'] * i, sim['as_rate_step'] * j,
-                    out['GPi'][1], out['GPi'][2], elapsed, elapsed / (e + 1) * (n * n - e - 1)))
+                    out['GPi'][1], out['GPi'][2], clock(elapsed),
+                    clock(elapsed / (e + 1) * (n * n - e - 1))))
     model_ms = sim['as_warmup'] + period * n * n
     return {'sim_seconds': time.time() - t0, 'model_ms': model_ms, 'n_spikes': rates.n_spikes}
 
 
 # --------------------------------------------------------------------------
-# plasticity (MODEL_SPEC 5, 6.3, 7)
+# plasticity (docs/model.md §5, 6.3, 7)
 # --------------------------------------------------------------------------
 PL_FILES = rf.PL_RATE_POPS
 DO_TESTS_VALUES = ('F', 'T1', 'T2')
@@ -683,6 +684,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
     t_base = nest.biological_time - ep_len * first_e   # model time at which episode 0 starts
     if resume is not None:
         progress('resumed at episode %d after a %.0f-ms warm-up' % (first_e, sim['pl_warmup']))
+    progress(EPISODE_HEADER)
     for e in range(first_e, n_total):
         phase, flag = episode_plan(e, sim)
         if flag is None:
@@ -727,16 +729,26 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
             raise rc.Interrupted(signum, e + 1)
         elapsed = time.time() - t0
         done = e + 1 - first_e
-        progress('ep %3d %s %-2s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
-                 '%.0f s, ETA %.0f s' % (e, phase, flag, out['GPi'][1], out['GPi'][2],
-                                         out['MSN_d1'][1], out['MSN_d1'][2], out['MSN_d2'][1],
-                                         out['MSN_d2'][2], decision, elapsed,
-                                         elapsed / done * (n_total - e - 1)))
+        progress('ep %3d/%d %-11s | GPi %5.1f/%5.1f | D1 %.3f/%.3f | D2 %.3f/%.3f | %-5s | '
+                 '%s, ETA %s' % (e, n_total, episode_label(phase, flag), out['GPi'][1],
+                                 out['GPi'][2], out['MSN_d1'][1], out['MSN_d1'][2],
+                                 out['MSN_d2'][1], out['MSN_d2'][2], decision, clock(elapsed),
+                                 clock(elapsed / done * (n_total - e - 1))))
     return {'sim_seconds': time.time() - t0, 'model_ms': sim['pl_warmup'] + ep_len * n_total,
             'first_episode': first_e, 'n_spikes': rates.n_spikes}
 
 
 WEIGHT_COLUMNS = ('MSN_d1 AMPA', 'MSN_d1 NMDA', 'MSN_d2 AMPA', 'MSN_d2 NMDA')
+
+
+EPISODE_HEADER = ('episode/total, stimulus | GPi ch1/ch2 (Hz) | D1 MSN ch1/ch2 | D2 MSN ch1/ch2 '
+                  '| dopamine | elapsed, ETA (h:mm:ss)')
+
+
+def episode_label(phase, flag):
+    """What an episode shows its channels: 'CS+', 'CS-', a probe of either
+    pattern (T1: the CS+ pattern, T2: the CS- one) or 'no stimulus' (T)."""
+    return {'T1': 'probe CS+', 'T2': 'probe CS-', 'T': 'no stimulus'}.get(flag, phase)
 
 
 def check_weights(weights, episode, last_checkpoint):
@@ -778,20 +790,6 @@ MODES = {'resting_state': run_resting_state,
 # --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
-def parse_overrides(items):
-    """``['key=value', ...]`` -> dict, values parsed as Python literals."""
-    out = {}
-    for item in items or []:
-        if '=' not in item:
-            raise fp.ParamError('--set %s: expected KEY=VALUE' % fp.shown(item))
-        key, value = item.split('=', 1)
-        try:
-            out[key.strip()] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key.strip()] = value
-    return out
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--log-dir', default=None, help='output folder (default ./log)')
@@ -809,6 +807,14 @@ def parse_args(argv):
     parser.add_argument('--overwrite-unfinished', action='store_true',
                         help='like --overwrite, but refuse a folder whose run has finished '
                              '(used by sweep.py: a run finished by another process is kept)')
+    parser.add_argument('--mode', choices=fp.MODES,
+                        help='the mode to run (instead of editing the switches in simParams.py)')
+    parser.add_argument('--paper', metavar='NAME',
+                        help="run a condition of the paper (e.g. k4_l02_m1) with every setting "
+                             "that makes it comparable with the published runs; 'list' prints "
+                             'the names')
+    parser.add_argument('--verbose', action='store_true',
+                        help="show NEST's banner and one build line per projection")
     parser.add_argument('--skip-memory-check', action='store_true',
                         help='build the network even if its estimated memory exceeds the '
                              "memory available on this machine")
@@ -825,11 +831,12 @@ def resume_overrides(args):
     that would change the model or the protocol is an error, not ignored.
     """
     if (args.bg_set or args.log_dir or args.sim_params or args.bg_params or args.overwrite
-            or args.overwrite_unfinished):
-        raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params, --bg-params and '
-                            '--overwrite cannot be combined with --resume (the run continues in '
-                            'its folder with the parameters of its run.json)' % args.resume)
-    sets = parse_overrides(args.set)
+            or args.overwrite_unfinished or args.mode or args.paper):
+        raise fp.ParamError('--resume %s: --bg-set, --log-dir, --sim-params, --bg-params, '
+                            '--mode, --paper and --overwrite cannot be combined with --resume '
+                            '(the run continues in its folder with the parameters of its '
+                            'run.json)' % args.resume)
+    sets = fp.parse_overrides(args.set)
     bad = sorted(set(sets) - set(RESUME_KEYS))
     if bad:
         raise fp.ParamError('--resume %s: --set %s cannot be changed on resume (the parameters '
@@ -859,13 +866,13 @@ def run_params(log_dir, progress=print, label='--resume'):
         if meta_version == 1:
             meta, added = rf.upgrade_meta(meta, *_package_defaults())
             if added:
-                progress('run.json of format 1: added %s from the package defaults (README, '
-                         '*Checkpoints*)' % ', '.join(added))
+                progress('run.json of format 1: added %s from the package defaults '
+                         '(docs/checkpoints.md)' % ', '.join(added))
         else:
             meta, added = rf.upgrade_meta(meta, {}, {})
             if added:
                 progress('run.json of format %d: added %s with the values that format was '
-                         'made with (README, *Checkpoints*)' % (meta_version, ', '.join(added)))
+                         'made with (docs/checkpoints.md)' % (meta_version, ', '.join(added)))
     except rf.RunFolderError as err:
         raise fp.ParamError('%s %s: %s' % (label, log_dir, err)) from None
     sim, bg = meta['simParams'], meta['bgParams']
@@ -923,10 +930,26 @@ def preflight(net, sim):
                        int(smallest * sim[key] / n)))
 
 
+def command_line_overrides(args):
+    """(sim, bg) overrides of ``--mode``, ``--paper``, ``--set`` and ``--bg-set``."""
+    sim_over = fp.parse_overrides(args.set)
+    bg_over = fp.parse_overrides(args.bg_set, '--bg-set')
+    if args.paper:
+        if args.mode:
+            raise fp.ParamError('--mode %s: --paper runs the plasticity protocol; allowed: one '
+                                'of --mode and --paper' % args.mode)
+        return conditions.paper_overrides(args.paper, sim_over, bg_over)
+    if args.mode:
+        switches = {m: m == args.mode for m in fp.MODES}
+        sim_over = dict(switches, **sim_over)
+    return sim_over, bg_over
+
+
 def fresh_params(args):
-    """simParams and bgParams of a new run: files plus --set/--bg-set, validated."""
-    sim = fp.read_sim(args.sim_params, parse_overrides(args.set))
-    bg = fp.read_bg(args.bg_params, parse_overrides(args.bg_set))
+    """simParams and bgParams of a new run: files plus the command line, validated."""
+    sim_over, bg_over = command_line_overrides(args)
+    sim = fp.read_sim(args.sim_params, sim_over)
+    bg = fp.read_bg(args.bg_params, bg_over)
     fp.check_combination(sim, bg)
     ini_all.check_finite(sim, bg)
     return sim, bg
@@ -992,8 +1015,9 @@ def rank_checks(net, state=None):
     return out
 
 
-def run(sim, bg, resume, meta, run_log, stop, progress):
-    """Build, check, prepare the folder, run the mode; returns the exit code."""
+def run(sim, bg, resume, meta, run_log, stop, progress, detail=None):
+    """Build, check, prepare the folder, run the mode; returns the exit code.
+    ``detail`` gets the build's per-projection lines (default: dropped)."""
     import nest_routine as nr
     progress('mode %s (%s), msd %d, %d thread(s), scale %g, kappa %g, lambda %g, eta %g, '
              'log folder %s' % (sim['mode'], sim['condition'], sim['msd'], sim['nbcpu'],
@@ -1001,7 +1025,8 @@ def run(sim, bg, resume, meta, run_log, stop, progress):
                                 bg['MSND2_mod'], run_log.dir))
     kwargs = {}
     try:
-        net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
+        net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress,
+                                    detail or (lambda line: None))
         preflight(net, sim)
         if sim['mode'] == 'plasticity':
             kwargs['state'] = PlasticState(net, bg['n_report_channels'],
@@ -1102,8 +1127,25 @@ def open_other_rank(args, world):
     return sim, bg, resume, meta, RunLog(parallel.scratch_dir(world.rank)), rc.NoLock()
 
 
+def closing_lines(args, sim, bg, log_dir):
+    """What a finished run prints last: where its results are, what to run next."""
+    lines = ['results in %s' % log_dir,
+             'next: python3 figures/plots.py --run %s' % log_dir]
+    if sim['mode'] == 'plasticity' and args.paper:
+        folder = rf.condition_folder(bg['syn_asymm'], bg['overlap_d1d2'], bg['MSND2_mod'],
+                                     sim['condition'])
+        lines.append('compare with the published runs: python3 validation/learning_curves.py '
+                     '%s --reference PUBLISHED/%s' % (log_dir, folder))
+    return lines
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.paper == 'list':
+        print('\n'.join(conditions.paper_conditions()))
+        return 0
+    if not args.verbose:
+        os.environ.setdefault('PYNEST_QUIET', '1')     # no banner when NEST is imported
     world = parallel.current()
 
     def progress(line):
@@ -1131,7 +1173,12 @@ def main(argv=None):
     sim, bg, resume, meta, run_log, lock = opened
     stop = rc.StopFlag(agree=world.max).install()
     try:
-        return run(sim, bg, resume, meta, run_log, stop, progress)
+        code = run(sim, bg, resume, meta, run_log, stop, progress,
+                   progress if args.verbose else None)
+        if code == 0:
+            for line in closing_lines(args, sim, bg, run_log.dir):
+                progress(line)
+        return code
     finally:
         stop.uninstall()
         lock.release()

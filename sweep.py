@@ -547,7 +547,6 @@ def status_table(runs):
 # Command line
 # --------------------------------------------------------------------------
 def parse_args(argv):
-    import stim_all_model as sam
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('action', choices=('run', 'status', 'count', 'sbatch', 'one'))
     p.add_argument('sweep', help='a TOML file or a shipped sweep name (e.g. paper)')
@@ -562,8 +561,8 @@ def parse_args(argv):
     p.add_argument('--bg-set', action='append', metavar='KEY=VALUE',
                    help='fixed bgParams override')
     args = p.parse_args(argv)
-    extra_sim = sam.parse_overrides(args.set)
-    extra_bg = sam.parse_overrides(args.bg_set)
+    extra_sim = fp.parse_overrides(args.set)
+    extra_bg = fp.parse_overrides(args.bg_set, '--bg-set')
     if args.scale is not None:
         extra_sim['scale'] = args.scale
     if args.nbcpu is not None:

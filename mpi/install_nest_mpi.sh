@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build NEST 3.10 with MPI into its own virtual environment (issue #12).
+# Build NEST 3.10 with MPI into its own virtual environment.
 #
 #   bash mpi/install_nest_mpi.sh            # -> ${BG_MPI_ENV:-~/.cache/bg-nest-mpi}
 #   source ~/.cache/bg-nest-mpi/bin/activate

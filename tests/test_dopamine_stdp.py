@@ -1,5 +1,5 @@
 """Dopamine-modulated STDP: NEST's stdp_dopamine_synapse against a small Python
-reference of the rule (MODEL_SPEC 5), in the spirit of NEST's own
+reference of the rule (docs/model.md §5), in the spirit of NEST's own
 testsuite/pytests/synapses/test_stdp_synapse.py.
 
 Reference rule (exact between events, b = 0):

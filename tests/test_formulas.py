@@ -1,4 +1,4 @@
-"""In-degrees, weights, delays and labels against MODEL_SPEC 4.13.
+"""In-degrees, weights, delays and labels against docs/model.md §4.13.
 
 The expected values are the spec's table, computed by the spec's author
 from the parameter values. Tolerance: half a unit of the last digit printed
@@ -11,6 +11,8 @@ import pytest
 import fetch_params as fp
 import ini_all
 import nest_routine as nr
+
+pytestmark = pytest.mark.quick      # part of the installation check
 
 # key: (nu, K, floor K, R, att, G, w_AMPA, w_NMDA, w_GABA, delay, label)
 SPEC_TABLE = {
@@ -110,7 +112,7 @@ def test_msn_collaterals():
 
 
 def test_integer_synapse_total(table):
-    """MODEL_SPEC 4.13: 14 177 556 integer-part synapses at lambda 0.1, NMDA included."""
+    """docs/model.md §4.13: 14 177 556 integer-part synapses at lambda 0.1, NMDA included."""
     rows, full = table
     bg = fp.read_bg()
     total = 0

@@ -1,4 +1,4 @@
-"""The input drive: every input node an independent Poisson train (issue #11).
+"""The input drive: every input node an independent Poisson train.
 
 The three drives (``input_generator`` 'spike_train_injector', the default,
 'poisson_generator_ps' and 'poisson_generator', the original's) are checked

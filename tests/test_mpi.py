@@ -1,4 +1,4 @@
-"""Runs under MPI: 2 ranks x 1 thread against 1 rank x 2 threads (issue #12).
+"""Runs under MPI: 2 ranks x 1 thread against 1 rank x 2 threads.
 
 NEST distributes neurons, random streams and connections over virtual
 processes (ranks x threads), so both layouts simulate the same network with
@@ -137,7 +137,7 @@ def test_checkpoint_of_two_ranks_resumes_under_two_ranks_and_under_threads(tmp_p
     """SIGTERM to one rank only: every rank stops at the same episode end (the
     ranks agree on the signal), rank 0 writes the checkpoint gathered from both.
     Resuming it under 2 ranks x 1 thread and under 1 rank x 2 threads gives
-    the same rows and decisions (README *MPI*: a checkpoint resumes under any
+    the same rows and decisions (docs/cluster.md: a checkpoint resumes under any
     layout of the run's number of virtual processes, which fixes the synapses)."""
     d = tmp_path / 'run'
     proc = subprocess.Popen(_cmd(d, PLASTICITY, 2, 1), stdout=subprocess.PIPE,

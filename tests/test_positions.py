@@ -1,4 +1,4 @@
-"""Position algorithm (MODEL_SPEC 2.1, 2.3, 2.5) against the published run log1 (msd 814).
+"""Position algorithm (docs/model.md §2.1, 2.3, 2.5) against the published run log1 (msd 814).
 
 The grid algorithm seeded with RandomState(814), consumed in the original
 order, must reproduce every grid coordinate and the GPi_fake z values of
@@ -46,7 +46,7 @@ def test_gpi_fake_matches_reference(generated):
 
 
 def test_reference_channel_sizes(generated):
-    """MODEL_SPEC 3: channel sizes of the reference run (msd 814)."""
+    """docs/model.md §3: channel sizes of the reference run (msd 814)."""
     centres = nr.channel_centres(6, 0.24)
     want = {'GPi': [9, 10, 8, 10, 9, 9], 'STN': [6, 6, 6, 6, 5, 4],
             'GPe': [12, 11, 16, 13, 14, 16], 'FSI': [29, 27, 31, 28, 27, 30]}

@@ -78,8 +78,8 @@ def test_fresh_run_starts_clean(runs, tmp_path):
 
 
 def test_reduced_scale_rates(runs):
-    """FSI, GPe and STN within normalrate (MODEL_SPEC 10.1). Documented deviations
-    (README, measured at scale 0.05, msd 814, 2 threads): GPi 84.9 Hz, above its
+    """FSI, GPe and STN within normalrate (docs/model.md §10.1). Documented deviations
+    (docs/validation.md, measured at scale 0.05, msd 814, 2 threads): GPi 84.9 Hz, above its
     59.1-79.5 window as in the full model (81.6 Hz) and the published runs
     (80-82 Hz); MSN 0.018 Hz, below 0.05 as at full scale with IeMSN 24.5
     (0.0001 Hz; published unstimulated MSN ~0.001 Hz). Tolerance +-5 % on GPi."""

@@ -29,7 +29,7 @@ def _with_d2_tripled(run):
 
 
 def test_reader_reproduces_spec_window_means_and_rewards():
-    """MODEL_SPEC 10.2: window means across the 5 published logs (2 decimals as
+    """docs/model.md §10.2: window means across the 5 published logs (2 decimals as
     tabulated, so tolerance 0.006) and the CS- dip counts 83, 75, 75, 63, 69."""
     import learning_curves as lc
     runs = _ref_runs()
@@ -203,7 +203,7 @@ def test_folder_names_of_the_authors_layout():
 
 
 def test_find_runs_skips_suffixed_logs(tmp_path):
-    """log{N} with an integer N only, as the original (MODEL_SPEC Q-27)."""
+    """log{N} with an integer N only, as the original (docs/model.md [Q-27])."""
     for log in ('log0', 'log3x', 'log7m', 'log12'):
         p = tmp_path / 'run4_k_2_l_01_m_1' / log
         p.mkdir(parents=True)

@@ -46,7 +46,7 @@ def test_folder_holding_a_run_is_refused(own_runs, tmp_path):
     assert proc.returncode == 2
     assert 'holds a run (run.json: plasticity run, msd 814, status finished, checkpoint.npz)' \
         in proc.stderr and '--resume' in proc.stderr and '--overwrite' in proc.stderr
-    assert _files(d) == before and 'N E S T' not in proc.stdout
+    assert _files(d) == before and 'built the network' not in proc.stdout
 
 
 def test_published_folder_without_run_json_is_refused(tmp_path):
@@ -253,7 +253,7 @@ def test_sigterm_leaves_a_checkpoint_that_resumes_to_a_whole_run(tmp_path):
     with open(out, 'w') as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
         deadline = time.time() + 600
-        while 'ep   1 ' not in out.read_text() and time.time() < deadline:
+        while 'ep   1/' not in out.read_text() and time.time() < deadline:
             time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=600)

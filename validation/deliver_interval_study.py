@@ -6,7 +6,7 @@ protocol (default 0-38; a dopamine burst almost every episode) for several
 seeds, once with ``deliver_interval = 1`` (NEST's default, the reference) and
 once with the package default (100), at reduced scale, then compares the
 window means of MSN_d1 / MSN_d2 / GPi, channels 1-2 (first and last 10
-episodes, as the MODEL_SPEC 10.2 windows), against the seed-to-seed
+episodes, as the docs/model.md §10.2 windows), against the seed-to-seed
 variability.  Interval 1 costs ~14 s of wall time per model second at scale
 0.02 on one thread (~9x interval 100), which is what bounds the study.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reduced scale with scaled or full-size input layers against full scale (issue #11).
+"""Reduced scale with scaled or full-size input layers against full scale.
 
 Usage (from the repository root; runs in the background, one run at a time)::
 
@@ -8,15 +8,15 @@ Usage (from the repository root; runs in the background, one run at a time)::
 
 For each setting of ``full_size_inputs`` (False, True) and each seed it makes
 a resting run (``--resting-ms``, the shipped parameters, as the full-scale
-resting figures of the README) and a plasticity run of ``--episodes`` CS+
+resting figures of docs/validation.md) and a plasticity run of ``--episodes`` CS+
 episodes with the κ, λ and η of the ``--reference`` condition (read from its
 folder name: κ 4, λ 0.2, η 1 for run4_k_4_l_02_m_1; the shipped defaults are
 κ 2, λ 0.1), then prints, per setting, mean ± sd over seeds of:
 
 * the resting rate of every nucleus (Hz, window of the resting mode);
 * MSN_d1 channel 1 over the first CS+ episodes (Hz), to compare with the
-  full-scale value in the README and the published window mean (0.159 ±
-  0.010, MODEL_SPEC 10.2);
+  full-scale value in docs/validation.md and the published window mean (0.159 ±
+  0.010, docs/model.md §10.2);
 * GPi, MSN_d1 and MSN_d2, channels 1 / 2, over 10-episode windows of those
   CS+ episodes, next to the published runs' (``--reference``, when present);
 * wall seconds per model second of each run (from run.json).
@@ -66,7 +66,7 @@ def print_windows(values, keys, ddof):
     """One line per (population, window): mean +- sd over runs, ch1 / ch2.
 
     ``values`` has shape (runs, len(keys), 2); ``ddof`` 0 for the published
-    runs (as MODEL_SPEC 10.2 tabulates them), 1 for our seeds."""
+    runs (as docs/model.md §10.2 tabulates them), 1 for our seeds."""
     values = np.asarray(values)
     for i, (pop, w) in enumerate(keys):
         v = values[:, i]

@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
-"""Window means of a plasticity run next to the published reference (MODEL_SPEC 10.2).
+"""Window means of a plasticity run next to the published reference (docs/model.md §10.2).
 
 Usage::
 
     python3 validation/learning_curves.py LOGDIR [LOGDIR ...] [--reference ../shared/reference/run4_k_4_l_02_m_1]
 
-Prints, for the four episode windows of MODEL_SPEC 10.2 (0-9, 90-99,
+Prints, for the four episode windows of docs/model.md §10.2 (0-9, 90-99,
 131-140 and 218-227 in the paper's protocol; derived from each run's own
 protocol, so a run made with other episode counts is scored on its own
 phases), the mean rates (Hz) of GPi, MSN_d1 and MSN_d2 in channels 1 / 2
 for the run, and the mean +- sd across the reference runs, plus reward
 counts. Every run is read through ``run_folder.RunFolder``.
 
-Each window mean is scored (issue #11): it passes when it lies within 3
+Each window mean is scored: it passes when it lies within 3
 reference sd of the reference mean, the sd taken as at least 10 % of the
 mean or 0.05 Hz (five runs give a rough sd, and some are ~0). A finished
 run's dip count passes when it lies in the range of the reference runs'.
@@ -65,6 +65,11 @@ def windows(run, width=10):
     con, _ = run.bounds
     first, last = cs_minus_training(run)
     return ((0, width), (con - width, con), (first, first + width), (last - width, last))
+
+
+def window_names(wins):
+    """'0-9, 90-99, ...': the episodes of half-open windows, as the tables print them."""
+    return ', '.join('%d-%d' % (lo, hi - 1) for lo, hi in wins)
 
 
 def window_means(run, wins=None):
@@ -213,7 +218,15 @@ def main(argv=None):
         print('error: no published logs (log0, log1, ...) in %s' % args.reference,
               file=sys.stderr)
         return 2
+    wanted = windows(refs[0])
     for d, run in zip(args.log_dir, ours):
+        if windows(run) != wanted:
+            print('error: %s has the comparison windows %s (episodes con_ep %d, gen_ep %d, '
+                  'dis_ep %d), the published runs %s; allowed: runs of the paper\'s protocol '
+                  '(its windows are the ones the published values are given for)'
+                  % (d, window_names(windows(run)), run.sim['con_ep'], run.sim['gen_ep'],
+                     run.sim['dis_ep'], window_names(wanted)), file=sys.stderr)
+            return 2
         print('protocol of %s: %s' % (d, run.protocol_source))
     print('protocol of the reference: %s' % refs[0].protocol_source)
     try:

@@ -15,7 +15,7 @@ has the same weight; near 1 when a few MSNs carry the channel).
 
 Why: a channel's mean rate can come from many MSNs firing a little or from
 a few whose synapses ran away (the NMDA copies can grow ~150-fold up to
-Wmax, MODEL_SPEC 5 and Q-28). A small network has few MSNs per channel, so
+Wmax, docs/model.md §5 and Q-28). A small network has few MSNs per channel, so
 the two cases differ between scales; this report shows which one a run is in.
 """
 import argparse
