@@ -9,11 +9,11 @@ import difflib
 import math
 import os
 
-from input_drive import DRIVES
+from errors import Refused, cut, shown
+from errors import bad_value as _bad_value
+from populations import CONDITIONS, INPUT_DRIVES, MODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODES = ('resting_state', 'action_selection', 'plasticity')
-CONDITIONS = ('normal', 'parkinson', 'schizophrenia')
 PROJECTIONS = (
     'CMPf->FSI', 'CMPf->GPe', 'CMPf->GPi', 'CMPf->MSN', 'CMPf->STN', 'CSN->FSI',
     'CSN->MSN', 'FSI->FSI', 'FSI->MSN', 'GPe->FSI', 'GPe->GPe', 'GPe->GPi',
@@ -21,25 +21,8 @@ PROJECTIONS = (
     'PTN->MSN', 'PTN->STN', 'STN->FSI', 'STN->GPe', 'STN->GPi', 'STN->MSN')
 
 
-class ParamError(ValueError):
+class ParamError(Refused):
     """A parameter file is missing, unreadable or holds a bad value."""
-
-
-SHOWN_CHARS = 200       # longest value echoed in a message
-
-
-def cut(text, limit=SHOWN_CHARS):
-    """``text`` cut to ``limit`` characters, with its full length named."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    return '%s... (%d characters)' % (text[:limit], len(text))
-
-
-def shown(value, limit=SHOWN_CHARS):
-    """``repr(value)`` for a message, cut to ``limit`` characters (a 100-kB value
-    is named by its start and its length, never echoed whole)."""
-    return cut(repr(value), limit)
 
 
 # --- schema helpers: each returns (check(value) -> bool, description) -------
@@ -116,7 +99,7 @@ SIM_SCHEMA = {
                      all(_POS[0](x) for x in v)), 'a list of two numbers > 0'),
     'scale': _num(0, 1, lo_open=True),
     'full_size_inputs': _BOOL,
-    'input_generator': _choice(DRIVES),
+    'input_generator': _choice(INPUT_DRIVES),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
     'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),
@@ -309,10 +292,8 @@ def on_grid(t, dt):
 
 
 def bad_value(where, key, value, allowed):
-    """The one message format of a refused value: where (file or option), the key,
-    the value (shortened to 200 characters) and what is allowed."""
-    return ParamError('%s: key %r has bad value %s; allowed: %s'
-                      % (where, key, shown(value), allowed))
+    """:func:`errors.bad_value` as a :class:`ParamError`."""
+    return _bad_value(where, key, value, allowed, ParamError)
 
 
 def _fail(path, key, value, allowed):

@@ -8,144 +8,15 @@ recorders, and returns a :class:`BGNetwork`. It writes no file.
 import time
 from dataclasses import dataclass, field
 
+import nest
 import numpy as np
 
+import connectivity
+import geometry
 import input_drive
 import nest_routine as nr
-
-NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')        # creation order (docs/model.md §1.4)
-SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')              # populations the scale knob shrinks
-RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')
-
-
-def input_scale(sim):
-    """Scale of the input layers CSN, PTN, CMPf: 1 with ``full_size_inputs``."""
-    return 1.0 if sim['full_size_inputs'] else sim['scale']
-
-
-def population_sizes(bg, scale, scalefactor=(1, 1), inputs_scale=None):
-    """Simulated population sizes at scale 1 and at ``scale``.
-
-    The scale knob multiplies MSN (kept even: D1/D2 halves), CSN, PTN and
-    CMPf; FSI, STN, GPe and GPi stay whole so that every channel keeps its
-    members. ``inputs_scale`` (default ``scale``) replaces ``scale`` for the
-    input layers CSN, PTN and CMPf (see :func:`input_scale`).
-
-    Returns
-    -------
-    (full, scaled) : two dicts {population: number of neurons}
-    """
-    s = scalefactor[0] * scalefactor[1]
-    names = NUCLEI + nr.INPUTS
-    full = {p: int(bg['nb' + p] * s) for p in names}
-    scaled = dict(full)
-    for p in SCALED:
-        factor = scale if p == 'MSN' or inputs_scale is None else inputs_scale
-        scaled[p] = max(1, int(round(full[p] * factor)))
-    scaled['MSN'] = max(2, 2 * int(round(full['MSN'] * scale / 2.0)))
-    return full, scaled
-
-
-# --------------------------------------------------------------------------
-# Checks before the build: derived numbers and the size of the network
-# --------------------------------------------------------------------------
-# Memory per element, measured on NEST 3.10 (peak RSS of full-scale runs on
-# 2 threads: 141 109 nodes, 14.2 M synapses, ~3.3 GB after the build and
-# ~4 GB at the peak of a plasticity run): an upper estimate, not a model.
-BYTES_PER_SYNAPSE = 260
-BYTES_PER_NODE = 4000
-BYTES_BASE = 400e6            # Python, NumPy, the NEST kernel and its modules
-
-
-def derived_numbers(sim, bg):
-    """{name: value} of the numbers computed from the parameters before the build:
-    STDP window amplitudes, synaptic weights, generator rates (Hz)."""
-    import protocol
-    out = {}
-    for cond in sorted(sim['stdp_windows']):
-        for phase, halves in protocol.stdp_windows(sim, cond).items():
-            for half, (a_plus, a_minus) in halves.items():
-                out['stdp_windows[%s][%s][%s] x dc' % (cond, phase, half)] = (a_plus, a_minus)
-    sizes_full, _ = population_sizes(bg, sim['scale'], sim['scalefactor'], input_scale(sim))
-    for row in nr.projection_table(bg, sizes_full):
-        for key in ('K', 'w_ampa', 'w_nmda', 'w_gaba'):
-            if row.get(key) is not None:
-                out['%s %s' % (row['key'], key)] = row[key]
-    gain = bg['plast_gain']
-    out['plastic weight gain'] = gain
-    for name in nr.INPUTS:
-        out['rate%s' % name] = bg['rate' + name]
-    top_as = sim['as_rate_step'] * (sim['as_grid'] - 1)
-    top_pl = sim['pl_rate_step'] * max(sim['Istrong'], sim['Iweak'])
-    out['largest action-selection stimulus (CSN, PTN Hz)'] = (top_as, top_as * sim['as_ptn_ratio'])
-    out['largest plasticity stimulus (CSN, PTN Hz)'] = (top_pl, top_pl * sim['pl_ptn_ratio'])
-    return out
-
-
-def check_finite(sim, bg):
-    """Raise fetch_params.ParamError naming the first derived number that is NaN or
-    infinite (e.g. a window fraction '1e308/1e-10', or weights that overflow)."""
-    import fetch_params
-    for name, value in derived_numbers(sim, bg).items():
-        values = np.atleast_1d(np.asarray(value, dtype=float))
-        if not np.all(np.isfinite(values)):
-            raise fetch_params.ParamError(
-                'the parameters give %s = %s; allowed: finite numbers (check the keys it is '
-                'computed from)' % (name, fetch_params.shown(value)))
-
-
-def network_estimate(sim, bg):
-    """(nodes, synapses) the build will create, from the parameters alone.
-
-    Synapses: every target of a projection times its in-degree K (integer part
-    and expected remainder), twice for excitatory projections (AMPA and its
-    NMDA copy). Within a few per cent of the built network at scales 0.02-1.
-    """
-    sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'], input_scale(sim))
-    nodes = sum(sizes.values()) + sizes['GPi']          # GPi_fake mirrors GPi
-    synapses = 0.0
-    for row in nr.projection_table(bg, sizes_full):
-        if not row['skipped']:
-            synapses += sizes[row['tgt']] * row['K'] * (2 if row['excitatory'] else 1)
-    return int(nodes), int(synapses)
-
-
-def memory_estimate_bytes(sim, bg, ranks=1):
-    """Memory (bytes) one MPI rank of ``ranks`` needs at its peak (upper estimate)."""
-    nodes, synapses = network_estimate(sim, bg)
-    return BYTES_BASE + nodes * BYTES_PER_NODE + synapses * BYTES_PER_SYNAPSE / ranks
-
-
-def available_memory_bytes(meminfo='/proc/meminfo'):
-    """MemAvailable of this machine in bytes (None where /proc/meminfo has none)."""
-    try:
-        with open(meminfo) as fh:
-            for line in fh:
-                if line.startswith('MemAvailable:'):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def check_memory(sim, bg, ranks_here=1, ranks=1, available=None):
-    """Refuse a network that cannot fit this machine's memory (ParamError).
-
-    ``ranks_here``: MPI ranks on this machine; ``ranks``: all ranks of the run.
-    """
-    import fetch_params
-    available = available_memory_bytes() if available is None else available
-    if available is None:
-        return
-    need = memory_estimate_bytes(sim, bg, ranks) * ranks_here
-    if need > available:
-        nodes, synapses = network_estimate(sim, bg)
-        raise fetch_params.ParamError(
-            'the network of these parameters (scale %g, about %s nodes and %s synapses) needs '
-            'about %.1f GB, but this machine has %.1f GB available; allowed: a smaller scale or '
-            'population, or --skip-memory-check to build it anyway'
-            % (sim['scale'], fetch_params.cut('%d' % nodes, 40),
-               fetch_params.cut('%d' % synapses, 40), need / 1e9, available / 1e9))
+from errors import Refused
+from populations import INPUTS, NUCLEI, RECORDED
 
 
 @dataclass
@@ -183,7 +54,6 @@ class BGNetwork:
     def pop(self, name):
         """NodeCollection of a population; 'MSN' is D1 + D2."""
         if name == 'MSN':  # spatial collections cannot be joined; use the ids
-            import nest
             return nest.NodeCollection(self.pops['MSN_d1'].tolist() + self.pops['MSN_d2'].tolist())
         return self.pops[name]
 
@@ -194,20 +64,19 @@ class BGNetwork:
     def rounded_xy(self, name):
         """Positions as written to the position files (3 decimals)."""
         if name in ('MSN_d1', 'MSN_d2'):
-            return nr.round3(self.xy['MSN'][:len(self.pops[name])])
-        return nr.round3(self.xy[name][:, :2])
+            return geometry.round3(self.xy['MSN'][:len(self.pops[name])])
+        return geometry.round3(self.xy[name][:, :2])
 
     def channels(self, name):
         """Channel members of a population: list of index arrays (docs/model.md §3)."""
-        return nr.channel_members(self.rounded_xy(name), self.centres, self.channel_radius)
+        return geometry.channel_members(self.rounded_xy(name), self.centres, self.channel_radius)
 
 
 def _create_neurons(bg, sizes, rngs, extent):
     """Neuron layers in the original order; consumes the grid RNG as the original."""
-    import nest
     common = bg['common_neuron']
     grid = rngs.grid
-    xy = {'GPi': nr.grid_positions(sizes['GPi'], 0.4, 1 - 0.1, grid),
+    xy = {'GPi': geometry.grid_positions(sizes['GPi'], 0.4, 1 - 0.1, grid),
           'MSN': None}
     pops = {}
     for name in NUCLEI:
@@ -215,7 +84,7 @@ def _create_neurons(bg, sizes, rngs, extent):
         nest.CopyModel('iaf_psc_alpha_multisynapse', model,
                        dict(common, **bg[name + '_neuron'], I_e=bg['Ie' + name]))
         if name == 'MSN':
-            half = nr.uniform_positions(sizes['MSN'] // 2, rngs.msn)
+            half = geometry.uniform_positions(sizes['MSN'] // 2, rngs.msn)
             xy['MSN'] = np.vstack([half, half])
             nest.CopyModel(model, 'msn_d1')
             nest.CopyModel(model, 'msn_d2')
@@ -224,10 +93,10 @@ def _create_neurons(bg, sizes, rngs, extent):
             continue
         if name != 'GPi':
             a0, a1 = (0.4, 1 - 0.1) if name == 'STN' else (0.5, 1.0)
-            xy[name] = nr.grid_positions(sizes[name], a0, a1, grid)
+            xy[name] = geometry.grid_positions(sizes[name], a0, a1, grid)
         pops[name] = nr.create_layer(model, xy[name], extent)
     z = grid.uniform(0.0, 0.5, sizes['GPi'])
-    xy['GPi_fake'] = np.column_stack([nr.round3(xy['GPi']), z])
+    xy['GPi_fake'] = np.column_stack([geometry.round3(xy['GPi']), z])
     pops['GPi_fake'] = nr.create_layer('parrot_neuron', xy['GPi_fake'], list(extent) + [1.0])
     nest.Connect(pops['GPi'], pops['GPi_fake'], 'one_to_one',
                  {'weight': 1.0, 'delay': 1.0, 'receptor_type': 0})
@@ -236,13 +105,13 @@ def _create_neurons(bg, sizes, rngs, extent):
 
 def _create_inputs(bg, sim, sizes, rngs, extent, pops, xy):
     """The input layers (grid positions, consumed in the original order) and their drive."""
-    for name in nr.INPUTS:
-        xy[name] = nr.grid_positions(sizes[name], 0.5, 1.0, rngs.grid)
-    drive = input_drive.create_inputs({name: xy[name] for name in nr.INPUTS},
-                                      {name: bg['rate' + name] for name in nr.INPUTS},
+    for name in INPUTS:
+        xy[name] = geometry.grid_positions(sizes[name], 0.5, 1.0, rngs.grid)
+    drive = input_drive.create_inputs({name: xy[name] for name in INPUTS},
+                                      {name: bg['rate' + name] for name in INPUTS},
                                       bg['input_delay'], extent, sim['input_generator'],
                                       rngs.inputs, sim['dt'])
-    pops.update({name: drive.layers[name].nodes for name in nr.INPUTS})
+    pops.update({name: drive.layers[name].nodes for name in INPUTS})
     return drive
 
 
@@ -254,7 +123,7 @@ def _halves(name, pops, xy):
     return [(pops[name], xy[name][:, :2])]
 
 
-class ScaleError(ValueError):
+class ScaleError(Refused):
     """The network cannot be built at this scale (a focused mask holds no source)."""
 
 
@@ -265,7 +134,6 @@ def _connect(row, pre, post, conn_spec, syn_spec):
     corner can hold no neuron of a scaled source population, and NEST stops
     with "Not enough sources found inside mask".
     """
-    import nest
     try:
         nest.Connect(pre, post, conn_spec, syn_spec)
     except Exception as err:  # NESTErrors.KernelException, the only kind seen here
@@ -283,13 +151,13 @@ def _integer_part(row, bg, pops, radius, ports):
     """Connect floor(K) synapses per target for one projection."""
     src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
     if src == 'MSN' and tgt == 'MSN':
-        for s, t, kk, w in nr.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
+        for s, t, kk, w in connectivity.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
                                               bg['asymmetry_2'], row['w_gaba']):
             _connect(row, pops[s], pops[t], nr.indegree_conn_spec(kk, radius),
                      nr.inhibitory_syn_spec(w, delay, ports))
         return
     if src == 'MSN':
-        k_d1, k_d2 = nr.lambda_split(k, bg['overlap_d1d2'])[tgt]
+        k_d1, k_d2 = connectivity.lambda_split(k, bg['overlap_d1d2'])[tgt]
         for half, kk in (('MSN_d1', k_d1), ('MSN_d2', k_d2)):
             _connect(row, pops[half], pops[tgt], nr.indegree_conn_spec(kk, radius),
                      nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
@@ -317,7 +185,7 @@ def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
     src_xy = np.vstack([p for _, p in srcs])
     tgt_xy = np.vstack([p for _, p in tgts])
     diffuse = not row['focused']
-    si, ti = nr.remainder_pairs(src_xy, tgt_xy, row['frac'], len(src_ids), sizes_full[row['tgt']],
+    si, ti = connectivity.remainder_pairs(src_xy, tgt_xy, row['frac'], len(src_ids), sizes_full[row['tgt']],
                                 sizes[row['tgt']], radius if radius is not None else np.inf,
                                 diffuse and radius is not None, bg['remainder_mode'], rng)
     if row['excitatory']:
@@ -333,7 +201,7 @@ def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
 
 def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress):
     """All projections in lexicographic key order; returns the table with counts."""
-    table = nr.projection_table(bg, sizes_full)
+    table = connectivity.projection_table(bg, sizes_full)
     ports = bg['receptor']
     for row in table:
         if row['skipped']:
@@ -374,11 +242,10 @@ def build_network(sim, bg, rngs, progress=print, detail=None):
     -------
     BGNetwork
     """
-    import nest
     t_start = time.time()
     nr.setup_kernel(sim['dt'], sim['nbcpu'], rngs.nest_seed)
     extent = [int(sim['scalefactor'][0]) + 1, int(sim['scalefactor'][1]) + 1]
-    sizes_full, sizes = population_sizes(bg, sim['scale'], sim['scalefactor'], input_scale(sim))
+    sizes_full, sizes = connectivity.population_sizes(bg, sim['scale'], sim['scalefactor'], connectivity.input_scale(sim))
     pops, xy = _create_neurons(bg, sizes, rngs, extent)
     inputs = _create_inputs(bg, sim, sizes, rngs, extent, pops, xy)
     vt, da_gen = {}, {}
@@ -393,10 +260,10 @@ def build_network(sim, bg, rngs, progress=print, detail=None):
                                            time.time() - t_start))
     table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail)
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
-                    centres=nr.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
+                    centres=geometry.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,
                     da_gen=da_gen, inputs=inputs, rngs=rngs)
-    names = RECORDED + (nr.INPUTS if sim['record_inputs'] else ())
+    names = RECORDED + (INPUTS if sim['record_inputs'] else ())
     for name in names:
         net.recorders[name] = nr.create_spike_recorder(name, sim['record_start'])
         nest.Connect(pops[name], net.recorders[name])

@@ -36,6 +36,7 @@ what is loaded), :meth:`InputDrive.add_stimulus` and
 import time
 import warnings
 
+import nest
 import numpy as np
 
 INJECTOR = 'spike_train_injector'
@@ -86,7 +87,6 @@ class _Layer:
     """One input layer: its nodes, rate and the nodes of this process."""
 
     def __init__(self, nodes, rate_hz):
-        import nest
         self.nodes, self.rate_hz = nodes, float(rate_hz)
         self.first = int(nodes[0].global_id)
         with warnings.catch_warnings():          # the nodes of this process, to set
@@ -142,7 +142,6 @@ class InputDrive:
     def add_stimulus(self, name, indices, delay_ms):
         """A stimulus channel on nodes ``indices`` (0-based in layer ``name``);
         the stimulus reaches them ``delay_ms`` after its window. Returns its handle."""
-        import nest
         indices = np.asarray(indices, dtype=np.int64)
         self.channels.append((name, indices, self._steps(delay_ms)))
         if not self.injects:
@@ -220,7 +219,6 @@ class InputDrive:
 
     def simulate(self, t_ms):
         """``nest.Simulate(t_ms)``, refused when it would run past the loaded trains."""
-        import nest
         now = nest.biological_time
         if now + t_ms > self.loaded_ms + 1e-6:
             raise RuntimeError('simulating to %g ms, but the input trains are loaded only up to '
@@ -236,7 +234,6 @@ class InputDrive:
         ``after(model time reached, ms)``, which may raise to end the run
         there; splitting ``Simulate`` calls does not change the dynamics.
         """
-        import nest
         end = nest.biological_time + t_ms
         step = chunk_ms if self.injects else t_ms
         n, index = 0, 0

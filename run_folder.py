@@ -16,28 +16,25 @@ for them the reader uses the paper's protocol (``paperProtocol`` in
 
 Nothing here imports NEST.
 """
+import contextlib
+import hashlib
 import itertools
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import fetch_params as fp
-import nest_routine as nr
+import geometry
 import protocol
+from errors import Refused, cut
+from populations import CHANNELS, MODES, POSITION_POPS, SPIKE_RECORDERS, TASK_MODES
 
 FORMAT_VERSION = 3          # run.json format written by this version of the package
-MODES = fp.MODES
-TASK_MODES = ('action_selection', 'plasticity')
-POSITION_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN',
-                 'PTN', 'CMPf')
-AS_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')
-PL_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')
-SPIKE_RECORDERS = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake', 'CSN', 'PTN',
-                   'CMPf', 'CSN_stim', 'PTN_stim')
-CHANNELS = tuple(range(6))
+LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
 
 
 @dataclass(frozen=True)
@@ -280,7 +277,7 @@ def find_runs(roots):
 # --------------------------------------------------------------------------
 # The reader
 # --------------------------------------------------------------------------
-class RunFolderError(ValueError):
+class RunFolderError(Refused):
     """A run folder lacks what a reader asked for."""
 
 
@@ -540,6 +537,11 @@ class RunFolder:
             return None
         return r[lo:hi, list(channels)].mean(axis=0)
 
+    def resting_rates(self):
+        """{population: mean rate (Hz)} of a resting run (``mean_fr.json``)."""
+        with open(self.file('mean_fr.json')) as fh:
+            return json.load(fh)
+
     def mean_weights(self):
         """(episodes, weights): weights has shape (episodes, channels, 4) for
         D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA (pA)."""
@@ -560,9 +562,12 @@ class RunFolder:
         positions file. Folders without run.json use bgParams.py's radius.
         """
         ids, xy = self.positions(pop)
-        radius = self.bg.get('channel_radius') or fp.read_bg()['channel_radius']
+        if 'channel_radius' not in self.bg:
+            raise RunFolderError('%s: no channel_radius in its parameters (a folder without '
+                                 'run.json has no positions either)' % self.path)
+        radius = self.bg['channel_radius']
         centres = np.loadtxt(self.file('centers.txt'), ndmin=2)
-        return [ids[m] for m in nr.channel_members(xy, centres, radius)]
+        return [ids[m] for m in geometry.channel_members(xy, centres, radius)]
 
     def checkpoint_weights(self, half, receptor='NMDA'):
         """Plastic cortico-striatal weights onto MSN_<half> stored in checkpoint.npz.
@@ -605,3 +610,269 @@ class RunFolder:
             raise RunFolderError('%s: %s_fr.txt has %d rows of the %d-episode grid'
                                  % (self.path, pop, len(r), n * n))
         return np.arange(n) * self.sim['as_rate_step'], r[:n * n].reshape(n, n, -1)
+
+
+def write_positions(path, ids, xyz):
+    """Write ``id x y [z]`` rows, every column ``%1.3f`` (docs/model.md §2.6)."""
+    np.savetxt(path, np.column_stack([np.asarray(ids, float), xyz]), fmt='%1.3f')
+
+
+class RunLog:
+    """All file output of a run, in one folder; rows are flushed as written.
+
+    Only files described in ``run_folder.OUTPUTS`` can be written (a
+    KeyError names any other), so the contract and the writer cannot drift.
+    """
+
+    def __init__(self, log_dir):
+        self.dir = os.path.abspath(log_dir)
+        self.known = all_output_names()
+
+    def path(self, name):
+        if name not in self.known:
+            raise KeyError('%s is not in the run-folder contract (run_folder.OUTPUTS)' % name)
+        return os.path.join(self.dir, name)
+
+    def clean(self):
+        """Remove the files of an earlier run that the contract lists (nothing else)."""
+        for name in os.listdir(self.dir):
+            if (name in self.known and name != LOCK_NAME and
+                    os.path.isfile(os.path.join(self.dir, name))):
+                os.remove(os.path.join(self.dir, name))
+
+    def start(self, name):
+        """Start a file with its contract header line (``# columns``)."""
+        self.append_line(name, '# ' + entry(name).header)
+
+    def write_positions(self, name, ids, xyz):
+        """A position file: ``id x y [z]`` rows, every column ``%1.3f``."""
+        path = self.path(name)
+        with writing(path):
+            write_positions(path, ids, xyz)
+
+    def write_table(self, name, rows, fmt='%.18e'):
+        """A whole table of numbers (with the contract's header line, if it has one)."""
+        path = self.path(name)
+        header = entry(name).header
+        with writing(path):
+            np.savetxt(path, rows, fmt=fmt, **({'header': header} if header else {}))
+
+    def write_checkpoint(self, arrays):
+        """checkpoint.npz, atomically: a crash mid-write keeps the previous one."""
+        with atomic_write(self.path('checkpoint.npz'), 'wb') as fh:
+            np.savez(fh, **arrays)
+
+    def write_run_json(self, meta):
+        """run.json in this package's format (``format_version`` added)."""
+        self.write_json('run.json', dict(meta, format_version=FORMAT_VERSION))
+
+    def write_json(self, name, obj):
+        """Write atomically (a temporary file, then rename): never a truncated run.json."""
+        with atomic_write(self.path(name)) as fh:
+            json.dump(obj, fh, indent=1)
+
+    def _write(self, name, mode, text):
+        path = self.path(name)
+        with writing(path), open(path, mode) as fh:
+            fh.write(text)
+
+    def append_row(self, name, values):
+        """Append one row of Python-repr floats (the original *_fr.txt format)."""
+        self._write(name, 'a', ' '.join(repr(float(v)) for v in values) + '\n')
+
+    def write_text(self, name, text):
+        self._write(name, 'w', text)
+
+    def append_line(self, name, text):
+        self._write(name, 'a', text + '\n')
+
+    def append_spikes(self, name, senders, times):
+        """Append spikes to ``<name>_spikes.dat`` (columns sender, time_ms)."""
+        path = self.path(name + '_spikes.dat')
+        new = not os.path.exists(path)
+        with writing(path), open(path, 'a') as fh:
+            if new:
+                fh.write('# %s\n' % entry(name + '_spikes.dat').header)
+            np.savetxt(fh, np.column_stack([senders, times]), fmt=['%d', '%.1f'])
+
+
+def params_digest(sim, bg):
+    """SHA-256 of the parameters that define a run (threads and mode flag excluded).
+
+    A key of ``run_folder.FORMAT_2_IMPLIED`` at its implied value is left out,
+    so a run of an older format keeps its digest after the upgrade.
+    """
+    sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode') and
+           not (k in FORMAT_2_IMPLIED and v == FORMAT_2_IMPLIED[k])}
+    text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_run_json(log_dir, label='--resume'):
+    """run.json of a folder, with a clear error if it is missing, truncated or foreign."""
+    path = os.path.join(log_dir, 'run.json')
+    if not os.path.exists(path):
+        raise Refused('%s %s: no run.json in that folder' % (label, log_dir))
+    try:
+        with open(path, encoding='utf-8') as fh:
+            meta = json.load(fh)
+    except (ValueError, OSError) as err:
+        raise Refused('%s %s: run.json cannot be read (%s); it is truncated or not '
+                            'written by this package'
+                            % (label, log_dir, str(err)[:120])) from None
+    if not isinstance(meta, dict):
+        raise Refused('%s %s: run.json is not a run description' % (label, log_dir))
+    for key in ('mode', 'msd', 'simParams', 'bgParams'):
+        if key not in meta:
+            raise Refused('%s %s: run.json lacks the key %r; it was not written by '
+                                'this package' % (label, log_dir, key))
+    return meta
+
+
+def read_checkpoint(log_dir, label='--resume', keys=None):
+    """checkpoint.npz of a folder as a dict, or a clear error (missing, truncated, foreign).
+
+    ``keys``: the arrays to read besides :data:`CHECKPOINT_KEYS` (None: all; the
+    per-synapse arrays of a full-scale run take a few hundred MB).
+    """
+    path = os.path.join(log_dir, 'checkpoint.npz')
+    if not os.path.exists(path):
+        raise Refused('%s %s: no checkpoint.npz in that folder (the run stopped '
+                      'before its first checkpoint; start it again)' % (label, log_dir))
+    try:
+        with np.load(path) as z:
+            wanted = z.files if keys is None else [k for k in z.files
+                                                   if k in CHECKPOINT_KEYS or k in keys]
+            data = {k: z[k] for k in wanted}
+    except Exception as err:      # OSError, ValueError, EOFError, zipfile.BadZipFile, zlib
+        raise Refused('%s %s: checkpoint.npz cannot be read (%s: %s); it is truncated '
+                      'or not written by this package'
+                      % (label, log_dir, type(err).__name__, cut(err, 120))) from None
+    missing = [k for k in CHECKPOINT_KEYS if k not in data]
+    if missing:
+        raise Refused('%s %s: checkpoint.npz lacks %s; it was not written by this '
+                            'package' % (label, log_dir, ', '.join(missing)))
+    try:
+        data['next_episode'] = int(data['next_episode'])
+        data['eta_done'] = bool(data['eta_done'])
+    except (TypeError, ValueError):
+        raise Refused('%s %s: checkpoint.npz holds no single next_episode / '
+                            'eta_done; it was not written by this package'
+                            % (label, log_dir)) from None
+    return data
+
+
+CHECKPOINT_KEYS = ('next_episode', 'eta_done')
+
+
+def truncate_spikes(log_dir, mode, t_cut_ms):
+    """Keep the header and the spikes with time < ``t_cut_ms`` in every spike file."""
+    for name in files_of(mode, 'spikes'):
+        path = os.path.join(log_dir, name)
+        if not os.path.exists(path):
+            continue
+        with open(path) as src, atomic_write(path) as dst:
+            for line in src:
+                if line.startswith('#'):
+                    dst.write(line)
+                    continue
+                if not line.endswith('\n'):
+                    break                     # a half-written last line
+                parts = line.split()
+                try:
+                    if len(parts) == 2 and float(parts[1]) < t_cut_ms:
+                        dst.write(line)
+                except ValueError:
+                    pass                      # a half-written last line
+
+
+class WriteError(Exception):
+    """A file of the run folder could not be written (full disk, quota, I/O error)."""
+
+    def __init__(self, path, err):
+        self.path, self.err = path, err
+        super().__init__(self.describe())
+
+    def describe(self):
+        """'cannot write PATH: REASON (N MB free on that file system)'."""
+        try:
+            free = '%.1f MB free on that file system' % (
+                shutil.disk_usage(os.path.dirname(self.path) or '.').free / 1e6)
+        except OSError:
+            free = 'free space unknown'
+        return 'cannot write %s: %s (%s)' % (self.path, self.err.strerror or self.err, free)
+
+
+@contextlib.contextmanager
+def writing(path):
+    """Turn an OSError raised while writing ``path`` into :class:`WriteError`."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as err:
+        raise WriteError(path, err) from None
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode='w'):
+    """Write ``path`` through ``path.tmp`` and a rename; on any error the
+    temporary file is removed and ``path`` is left as it was."""
+    tmp = path + '.tmp'
+    try:
+        with writing(path), open(tmp, mode) as fh:
+            yield fh
+        with writing(path):
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def describe_run(path):
+    """A short description of the run held in ``path``, or '' if it holds none.
+
+    A folder holds a run if it has a run.json, a checkpoint, or any other
+    output file of the contract (the authors' published folders have only
+    rate files and plot_labels.txt).
+    """
+    parts = []
+    if not os.path.isdir(path):
+        return ''
+    meta_path = os.path.join(path, 'run.json')
+    if os.path.exists(meta_path):
+        try:
+            with open(meta_path, encoding='utf-8') as fh:
+                meta = json.load(fh)
+            parts.append('run.json: %s run, msd %s, status %s' % (
+                meta.get('mode', '?'), meta.get('msd', '?'), meta.get('status', '?')))
+        except (OSError, ValueError):
+            parts.append('run.json (unreadable)')
+    if os.path.exists(os.path.join(path, 'checkpoint.npz')):
+        parts.append('checkpoint.npz')
+    if not parts:
+        ours = sorted(set(os.listdir(path)) & all_output_names() - {LOCK_NAME})
+        if ours:
+            parts.append('output files without run.json: %s%s' % (
+                ', '.join(ours[:3]), ', ...' if len(ours) > 3 else ''))
+    return ', '.join(parts)
+
+
+def refuse_finished(path):
+    """Refuse a folder whose run has finished (run.json ``finished``, or a
+    checkpoint after the last episode): ``--overwrite-unfinished`` keeps it."""
+    meta_path = os.path.join(path, 'run.json')
+    try:
+        with open(meta_path, encoding='utf-8') as fh:
+            meta = json.load(fh)
+        finished = meta.get('status') == 'finished'
+        if not finished and os.path.exists(os.path.join(path, 'checkpoint.npz')):
+            with np.load(os.path.join(path, 'checkpoint.npz')) as z:
+                finished = int(z['next_episode']) >= protocol.n_episodes(meta['simParams'])
+    except Exception:           # no run.json, or one that cannot say it finished
+        return
+    if finished:
+        raise Refused('log folder %s holds a finished run (%s); --overwrite-unfinished '
+                            'leaves it alone; allowed: --overwrite to replace it'
+                            % (path, describe_run(path)))

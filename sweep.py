@@ -38,7 +38,6 @@ that never reached one.
 import argparse
 import difflib
 import itertools
-import json
 import os
 import shlex
 import signal
@@ -48,12 +47,11 @@ import time
 import tomllib
 from dataclasses import dataclass
 
-import numpy as np
-
 import fetch_params as fp
 import protocol
 import run_control as rc
 import run_folder as rf
+from errors import Refused
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SWEEP_DIR = os.path.join(HERE, 'sweeps')
@@ -64,7 +62,7 @@ SET_BY_SWEEP = ('msd',)            # the sweep sets these itself ([seeds]): neve
 ATTENTION = 3                      # exit status: a run is damaged or in conflict (left alone)
 
 
-class SweepError(ValueError):
+class SweepError(Refused):
     """A sweep description or one of its runs is invalid."""
 
 
@@ -276,7 +274,7 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
                 run.sim = fp.read_sim(overrides=run.sim_set)
                 run.bg = fp.read_bg(overrides=run.bg_set)
                 fp.check_combination(run.sim, run.bg)
-            except fp.ParamError as err:
+            except Refused as err:
                 run.error = str(err)
                 errors.append('run %d (%s): %s' % (run.index, run.describe(), err))
                 runs.append(run)
@@ -335,28 +333,26 @@ def state_reason(run, check_lock=True):
     meta_path = os.path.join(run.folder, 'run.json')
     checkpoint = os.path.join(run.folder, 'checkpoint.npz')
     if not os.path.exists(meta_path):
-        held = rc.describe_run(run.folder)
+        held = rf.describe_run(run.folder)
         return ('conflict', held) if held else ('pending', '')
     try:
-        with open(meta_path) as fh:
-            meta = json.load(fh)
-        same = rc.params_digest(run.sim, run.bg) == rc.params_digest(meta['simParams'],
+        meta = rf.read_run_json(run.folder, 'sweep')
+        same = rf.params_digest(run.sim, run.bg) == rf.params_digest(meta['simParams'],
                                                                      meta['bgParams'])
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (Refused, TypeError) as err:
         if os.path.exists(checkpoint):
-            return 'damaged', 'run.json unreadable (%s)' % fp.cut(err, 80)
+            return 'damaged', fp.cut(str(err).split(': ', 1)[-1], 120)
         return 'incomplete', 'run.json unreadable, no checkpoint'
     if not same:
-        return 'conflict', rc.describe_run(run.folder) + ', other parameters'
+        return 'conflict', rf.describe_run(run.folder) + ', other parameters'
     if meta.get('status') == 'finished':
         return 'finished', ''
     if run.sim['mode'] == 'plasticity' and os.path.exists(checkpoint):
         try:
-            with np.load(checkpoint) as z:
-                done = int(z['next_episode']) >= protocol.n_episodes(run.sim)
-        except Exception as err:      # zipfile.BadZipFile, EOFError, KeyError, ValueError, ...
-            return 'damaged', 'checkpoint.npz unreadable (%s: %s)' % (type(err).__name__,
-                                                                    fp.cut(err, 80))
+            done = (rf.read_checkpoint(run.folder, 'sweep', keys=())['next_episode']
+                    >= protocol.n_episodes(run.sim))
+        except Refused as err:
+            return 'damaged', fp.cut(str(err).split(': ', 1)[-1], 120)
         return ('finished', '') if done else ('resumable', '')
     return 'incomplete', ''
 
@@ -389,7 +385,7 @@ def claim(run):
     lock = rc.RunLock(run.folder)
     try:
         lock.acquire()
-    except fp.ParamError:
+    except Refused:
         return 'running', 'held by PID %s' % (rc.lock_holder(run.folder) or '?')
     try:
         return state_reason(run, check_lock=False)
@@ -615,7 +611,7 @@ def main(argv=None):
                       strict=args.action != 'one', default_threads=default)
         if args.action == 'run':
             check_cores(runs, args.jobs)
-    except (SweepError, fp.ParamError) as err:
+    except Refused as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
     folders = [r.folder for r in runs if r.folder]

@@ -12,23 +12,23 @@ Usage (from the repository root)::
 Output: one line ``BENCH key=value ...`` with build seconds, wall seconds per
 model second, peak RSS (MB; the largest rank and every rank), nodes,
 synapses, recorded spikes per wall second, NEST version, threads and MPI
-processes. Under MPI (``mpirun -np 2 PYTHON benchmarks/bench.py --threads 1``)
-rank 0 prints the line. Runs the package's own entry point
-(stim_all_model.main), so it measures exactly what a user runs.
+processes. Over MPI processes (``--mpi 2 --python ~/.cache/bg-nest-mpi/bin/python3
+--threads 1``) the run is started with ``mpirun``. Runs the package's own
+entry point (``stim_all_model.py``) as a child process, so it measures
+exactly what a user runs; the peak RSS is that of the largest process.
 """
 import argparse
-import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 
-import numpy as np
+import run_folder as rf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import parallel  # noqa: E402
-import stim_all_model  # noqa: E402
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      'stim_all_model.py')
 
 
 def overrides(args):
@@ -69,19 +69,19 @@ def main():
                    help='extra simParams override, e.g. input_generator=poisson_generator')
     p.add_argument('--bg-set', action='append', default=[], metavar='KEY=VALUE',
                    help='extra bgParams override, e.g. rateCSN=0 (silent inputs)')
+    p.add_argument('--mpi', type=int, default=0, help='MPI processes (run under mpirun)')
+    p.add_argument('--python', default=sys.executable, help='python of the run (MPI build)')
     args = p.parse_args()
-    world = parallel.current()
-    log_dir = world.bcast(tempfile.mkdtemp(prefix='bench_') if world.root else None)
+    log_dir = tempfile.mkdtemp(prefix='bench_')
+    launcher = (['mpirun', '--allow-run-as-root', '-np', str(args.mpi)] if args.mpi else [])
     t0 = time.time()
-    rc = stim_all_model.main(['--log-dir', log_dir] + overrides(args))
+    code = subprocess.run(launcher + [args.python, SCRIPT, '--log-dir', log_dir]
+                          + overrides(args)).returncode
     wall = time.time() - t0
-    if rc:
-        sys.exit(rc)
-    rss_mb = world.gather(np.array([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
-    if not world.root:
-        return
-    with open(os.path.join(log_dir, 'run.json')) as fh:
-        meta = json.load(fh)
+    if code:
+        sys.exit(code)
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    meta = rf.read_run_json(log_dir, 'bench')
     model_s = meta['model_ms'] / 1000.0
     sim = meta['simParams']
     fields = dict(mode=args.mode, scale=args.scale, threads=meta['threads'],
@@ -95,8 +95,7 @@ def main():
                   input_load_s='%.1f' % meta.get('input_load_seconds', 0.0),
                   total_wall_s='%.1f' % wall,
                   mpi_processes=meta.get('mpi_processes', 1),
-                  peak_rss_mb='%.0f' % rss_mb.max(),
-                  peak_rss_mb_per_rank='/'.join('%.0f' % r for r in rss_mb),
+                  peak_rss_mb='%.0f' % rss_mb,
                   nodes=meta['n_nodes'], synapses=meta['n_synapses'],
                   spikes_per_s='%.0f' % (meta.get('n_spikes', 0) / meta['sim_seconds']))
     print('BENCH ' + ' '.join('%s=%s' % kv for kv in fields.items()), flush=True)

@@ -80,7 +80,7 @@ def channel_handles(colour='k'):
             for c in (1, 2)]
 
 
-def band(ax, episodes, m, colour, label=None, ls='-'):
+def shade_mean_sd(ax, episodes, m, colour, label=None, ls='-'):
     """Mean ± sd of a stacked matrix; returns the per-episode run counts."""
     x, mu, sd, n = summarise(episodes, m)
     ax.plot(x, mu, color=colour, ls=ls, label=label, marker=style.marker(len(x)), ms=3)

@@ -12,14 +12,46 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 import style
-from episode_axes import (band, channel_handles, episode_frame, phase_header, probe_handles,
-                          probe_marks, rate_axis)
+from episode_axes import (
+    channel_handles,
+    episode_frame,
+    phase_header,
+    probe_handles,
+    probe_marks,
+    rate_axis,
+    shade_mean_sd,
+)
 from run_folder import condition_folder
-from selection import (CH, POPS, REFERENCE, Missing, coverage_note, cond_text, cs_minus,
-                       cs_plus, gather, grey_note, is_own, join_notes, lam_text, logs_of,
-                       missing_folder, n_text, pick_log, protocol_text, protocols_differ,
-                       require_data, require_logs, run_cond_text, run_matches, runs_text, stack, unreinforced_text,
-                       validation_windows, whole)
+from selection import (
+    CH,
+    POPS,
+    REFERENCE,
+    Missing,
+    cond_text,
+    coverage_note,
+    cs_minus,
+    cs_plus,
+    gather,
+    grey_note,
+    is_own,
+    join_notes,
+    lam_text,
+    logs_of,
+    missing_folder,
+    n_text,
+    pick_log,
+    protocol_text,
+    protocols_differ,
+    require_data,
+    require_logs,
+    run_cond_text,
+    run_matches,
+    runs_text,
+    stack,
+    unreinforced_text,
+    validation_windows,
+    whole,
+)
 
 SINGLE_RUN = MappingProxyType({                                # name: (condition, log number, file)
     '3C': (REFERENCE, 1, 'Figure_3_C.png'),
@@ -110,7 +142,7 @@ def figure_4a(inp):
                                   (axes[2], 'GPi', 'GPi', 'c')):
         for c in CH:
             x, m = stack(runs, pop, c, cs_plus)
-            counts.append(band(ax, x, m, style.CH_COLOUR[c], 'channel %d' % c, style.CH_STYLE[c]))
+            counts.append(shade_mean_sd(ax, x, m, style.CH_COLOUR[c], 'channel %d' % c, style.CH_STYLE[c]))
         ax.set_title('%s  %s, mean ± sd' % (letter, name))
         ax.legend(loc='upper left' if pop == 'MSN_d1' else 'lower left')
     require_data(counts, runs, cs_plus)
@@ -156,7 +188,7 @@ def kappa_grid(inp, name, lams, window, rows=POPS):
             for row, (pop, _) in enumerate(rows):
                 for c in CH:
                     x, m = stack(runs, pop, c, window)
-                    counts.append(band(axes[row][col], x, m, colour, ls=style.CH_STYLE[c]))
+                    counts.append(shade_mean_sd(axes[row][col], x, m, colour, ls=style.CH_STYLE[c]))
             kappas.add(cond[0])
         ref = next(runs[0] for cond, runs in present if cond[1] == lam)
         lo, hi = window(ref)
@@ -244,7 +276,7 @@ def full_run_figure(inp, name, present, label_key):
         for ax, (pop, chans, _, window) in zip(axes, FULL_RUN_PANELS):
             for c in chans:
                 x, m = stack(runs, pop, c, window)
-                counts.append(band(ax, x, m, colour, ls=style.CH_STYLE[c]))
+                counts.append(shade_mean_sd(ax, x, m, colour, ls=style.CH_STYLE[c]))
         legend.append(Line2D([], [], color=colour, lw=4, alpha=0.6, label='%s (%s)' % (
             cond_text(cond, skip=label_key), n_text(runs))))
     require_data(counts, drawn, whole)
@@ -329,7 +361,7 @@ def validation_panel(ax, ours, published, pop, channel):
     """Published band, our runs as lines, window means as points."""
     if published:
         x, m = stack(published, pop, channel, whole)
-        band(ax, x, m, style.PUBLISHED_COLOUR, 'published mean ± sd (n=%d)' % len(published))
+        shade_mean_sd(ax, x, m, style.PUBLISHED_COLOUR, 'published mean ± sd (n=%d)' % len(published))
         window_points(ax, published, pop, channel, 'k', 's', 'published window means')
     for k, run in enumerate(ours):
         x, m = stack([run], pop, channel, whole)

@@ -1,9 +1,6 @@
 """Figures of this package's own outputs: cortico-striatal weights, the resting state,
 the action-selection maps, and the paper's topography Figures 1E-1G (docs/model.md §6).
 """
-import json
-import os
-import sys
 from types import MappingProxyType
 
 import numpy as np
@@ -11,12 +8,17 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 
 import style
 from episode_axes import episode_frame, phase_header
-from selection import (CH, Missing, as_source, grey_note, is_own, need_files, run_cond_text,
-                       unreinforced_text)
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import fetch_params as fp  # noqa: E402
-from run_folder import RunFolderError  # noqa: E402
+from run_folder import RunFolderError
+from selection import (
+    CH,
+    Missing,
+    as_source,
+    grey_note,
+    is_own,
+    need_files,
+    run_cond_text,
+    unreinforced_text,
+)
 
 HALVES = (('d1', 'D1'), ('d2', 'D2'))
 RECEPTORS = ('AMPA', 'NMDA')
@@ -187,9 +189,8 @@ def raster(ax, run, pop, t0, t1):
 def figure_resting(inp):
     """Resting-state rates against normalrate, and a short raster per nucleus."""
     run = resting_run(inp)
-    with open(run.file('mean_fr.json')) as fh:
-        rates = json.load(fh)
-    normal = run.bg.get('normalrate') or fp.read_bg()['normalrate']
+    rates = run.resting_rates()
+    normal = run.bg['normalrate']
     bars = [p for p in RESTING_ORDER if p in rates and target_key(p) in normal]
     unrecorded = [p for p in RESTING_ORDER if p not in rates]
     pops = [p for p in RESTING_ORDER if run.has(p + '_spikes.dat', p + '.txt')]

@@ -3,17 +3,13 @@
 Drawn from the parameter files (``simParams.py``: ``stdp_windows``, ``dc``;
 ``bgParams.py``: τ), not from a run.
 """
-import os
-import sys
 from types import MappingProxyType
 
 import numpy as np
 
+import fetch_params as fp
+import protocol
 import style
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import fetch_params as fp  # noqa: E402
-import protocol  # noqa: E402
 
 WINDOW_FIGURES = MappingProxyType({            # name: (condition, file)
     '3D': ('normal', 'Figure_3_D.png'), '8C': ('parkinson', 'Figure_8_C.png'),

@@ -10,15 +10,11 @@ published runs' floored sd.
 """
 import html
 import os
-import sys
 
 import numpy as np
 
+import comparison
 from selection import is_own
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                'validation'))
-import learning_curves as lc  # noqa: E402
 
 PAGE = 'index.html'
 CSS = """
@@ -56,18 +52,18 @@ def z_scores(ours, published):
     z = (our mean − published mean) / sd, the sd floored as
     ``learning_curves.band`` floors it (the sd its verdict uses).
     """
-    wins, mine = lc.our_window_means(ours)
-    ref_means = [lc.window_means(r, lc.windows(r)) for r in published]
+    wins, mine = comparison.our_window_means(ours)
+    ref_means = [comparison.window_means(r, comparison.windows(r)) for r in published]
     rows = []
     for k, win in enumerate(wins):
-        for pop in lc.POPS:
+        for pop in comparison.POPS:
             if (pop, win) not in mine:
                 continue
-            ref = np.array([m[pop, lc.windows(published[i])[k]]
+            ref = np.array([m[pop, comparison.windows(published[i])[k]]
                             for i, m in enumerate(ref_means)])
             z = []
             for ch in (0, 1):
-                mean, sd = lc.band(ref[:, ch])
+                mean, sd = comparison.band(ref[:, ch])
                 z.append((mine[pop, win][:, ch].mean() - mean) / sd)
             rows.append(tuple(z))
     return rows
@@ -81,7 +77,7 @@ def unscorable(ours, published):
     by :func:`comparison`).
     """
     for run in ours:
-        wins = lc.windows(run)
+        wins = comparison.windows(run)
         if any(lo < 0 or hi <= lo or hi > run.n_total for lo, hi in wins):
             return ('the protocol of %s (%d episodes) is shorter than the comparison windows '
                     'of validation/learning_curves.py (%s)' % (
@@ -91,7 +87,7 @@ def unscorable(ours, published):
     return ''
 
 
-def comparison(folder, ours, runs):
+def condition_section(folder, ours, runs):
     """HTML of one condition: the learning_curves table with z-scores, or why there is none."""
     published = [r for r in runs if r.n_episodes >= r.n_total]
     head = '<h3>%s: %d of ours against %d published</h3>\n' % (
@@ -103,7 +99,7 @@ def comparison(folder, ours, runs):
     if why:
         return head + '<p class="muted">No table: %s.</p>\n' % html.escape(why)
     try:
-        lines = lc.table(ours, published)
+        lines = comparison.table(ours, published)
     except ValueError as err:
         return head + '<p class="muted">No table: %s</p>\n' % html.escape(str(err))
     header = markdown_cells(lines[0]) + ['z ch1 / ch2']
@@ -122,9 +118,9 @@ def comparison(folder, ours, runs):
     text += ('<p class="muted">A window passes when our mean lies within %g sd of the '
              'published mean, the sd taken as at least %s of the mean or %g Hz '
              '(<code>validation/learning_curves.py</code>).' % (
-                 lc.N_SD, format(lc.SD_FLOOR[0], '.0%'), lc.SD_FLOOR[1]))
+                 comparison.N_SD, format(comparison.SD_FLOOR[0], '.0%'), comparison.SD_FLOOR[1]))
     if all(r.n_episodes >= r.n_total for r in ours):
-        text += ' %s' % html.escape(lc.reward_line(ours, published))
+        text += ' %s' % html.escape(comparison.reward_line(ours, published))
     return text + '</p>\n'
 
 
@@ -177,7 +173,7 @@ def write_page(folder, inp, made, skipped, command):
     groups = condition_groups(inp)
     if groups:
         parts.append('<h2>Window means: ours against the published runs</h2>\n')
-        parts += [comparison(*g) for g in groups]
+        parts += [condition_section(*g) for g in groups]
     parts.append('<h2>Figures</h2>\n')
     parts += [figure_html(o) for o in outputs] or ['<p>No figure was made.</p>\n']
     if skipped:

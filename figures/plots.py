@@ -25,34 +25,28 @@ a figure was skipped, or 2 after an error or a refused option.
 """
 import argparse
 import glob
-import json
 import os
 import sys
 import traceback
 from dataclasses import dataclass, field
 
 import matplotlib
+
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-import page  # noqa: E402
-import registry  # noqa: E402
-import style  # noqa: E402
-from run_folder import RunFolder, find_runs, parse_condition_folder  # noqa: E402
-from selection import (Inputs, Missing, cond_text, is_own, malformed, run_cond_text,  # noqa: E402
-                       run_matches)
+import page
+import registry
+import run_folder as rf
+import style
+from errors import Refused, cut
+from run_folder import RunFolder, find_runs, parse_condition_folder
+from selection import Inputs, Missing, cond_text, is_own, malformed, run_cond_text, run_matches
 
-SHOWN_VALUE = 200            # characters of a refused value shown in the message
 RUN_ALLOWED = 'give a run folder written by stim_all_model.py'
 DATA_ALLOWED = 'give a folder holding run4_k_*_l_*_m_*/log* folders'
 OUT_ALLOWED = 'give a folder that exists or can be created, and that you can write to'
-
-
-class Refused(Exception):
-    """An option that cannot be used; the message names option, value and what is allowed."""
 
 
 @dataclass
@@ -77,31 +71,25 @@ class Result:
 # --------------------------------------------------------------------------
 # Options
 # --------------------------------------------------------------------------
-def shown(value):
-    """A value for a message, at most SHOWN_VALUE characters."""
-    text = str(value)
-    return text if len(text) <= SHOWN_VALUE else text[:SHOWN_VALUE - 1] + '…'
-
-
 def check_folder(option, path, allowed):
     """Refused unless ``path`` is an existing folder."""
     if not os.path.exists(path):
-        raise Refused('%s %s: no such folder; %s' % (option, shown(path), allowed))
+        raise Refused('%s %s: no such folder; %s' % (option, cut(path), allowed))
     if not os.path.isdir(path):
-        raise Refused('%s %s: is a file, not a folder; %s' % (option, shown(path), allowed))
+        raise Refused('%s %s: is a file, not a folder; %s' % (option, cut(path), allowed))
 
 
 def check_out(path):
     """Create the output folder, or Refused naming why it cannot be used."""
     if os.path.exists(path) and not os.path.isdir(path):
-        raise Refused('--out %s: is a file, not a folder; %s' % (shown(path), OUT_ALLOWED))
+        raise Refused('--out %s: is a file, not a folder; %s' % (cut(path), OUT_ALLOWED))
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as err:
-        raise Refused('--out %s: cannot be created (%s); %s' % (shown(path), err.strerror,
+        raise Refused('--out %s: cannot be created (%s); %s' % (cut(path), err.strerror,
                                                                OUT_ALLOWED))
     if not os.access(path, os.W_OK | os.X_OK):
-        raise Refused('--out %s: is not writable; %s' % (shown(path), OUT_ALLOWED))
+        raise Refused('--out %s: is not writable; %s' % (cut(path), OUT_ALLOWED))
 
 
 def parse_args(argv=None):
@@ -138,10 +126,10 @@ def open_run(option, path):
         run = RunFolder(path)
     except (ValueError, KeyError, OSError) as err:
         raise Refused('%s %s: unreadable run.json (%s: %s); %s' % (
-            option, shown(path), type(err).__name__, shown(err), RUN_ALLOWED))
+            option, cut(path), type(err).__name__, cut(err), RUN_ALLOWED))
     bad = malformed(run)
     if bad:
-        raise Refused('%s %s: %s; repair or remove that row' % (option, shown(path), bad))
+        raise Refused('%s %s: %s; repair or remove that row' % (option, cut(path), bad))
     return run
 
 
@@ -150,11 +138,10 @@ def damaged_meta(roots):
     for root in roots:
         for path in sorted(glob.glob(os.path.join(root, 'run4_k_*', 'log*', 'run.json'))):
             try:
-                with open(path) as fh:
-                    json.load(fh)
-            except (ValueError, OSError) as err:
+                rf.read_run_json(os.path.dirname(path), '--data')
+            except Refused as err:
                 raise Refused('--data %s: %s is unreadable (%s); repair it or move its log '
-                              'folder away' % (shown(root), path, shown(err)))
+                              'folder away' % (cut(root), path, cut(err, 200))) from None
 
 
 def usable_runs(found):

@@ -6,13 +6,11 @@ the authors' folders); this module holds none.
 """
 import json
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from run_folder import condition_folder, condition_mismatches  # noqa: E402
+from run_folder import condition_folder, condition_mismatches
 
 CH = (1, 2)                                   # the two stimulated channels of the task
 POPS = (('MSN_d1', 'D1 MSN'), ('MSN_d2', 'D2 MSN'), ('GPi', 'GPi'))

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import matplotlib
+
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 FULL_WIDTH = 7.0              # inches: two-column text width (178 mm)
 HALF_WIDTH = 3.5              # inches: one column (89 mm)

@@ -95,3 +95,5 @@ overlap_d1d2 = 0.2
 [seeds]
 list = [814]
 """
+
+from slurm_cluster import slurm_cluster  # noqa: E402,F401  (the session fixture of tests/test_slurm.py)

@@ -21,14 +21,15 @@ from conftest import OWN_RUN_SETTINGS, REPO, reference_dir, run_model
 
 FIGURES = os.path.join(REPO, 'figures')
 sys.path.insert(0, FIGURES)
-import fig_curves  # noqa: E402
-import fig_own  # noqa: E402
-import fig_windows  # noqa: E402
-import plots  # noqa: E402
-import registry  # noqa: E402
-import selection  # noqa: E402
-import style  # noqa: E402
-from run_folder import RunFolder, condition_folder, find_runs  # noqa: E402
+import plots
+
+import fig_curves
+import fig_own
+import fig_windows
+import registry
+import selection
+import style
+from run_folder import RunFolder, condition_folder, find_runs
 
 REF_LOGS = ('log0', 'log1', 'log2', 'log4', 'log5')
 RATE_FILES = ('GPi_fr.txt', 'MSN_d1_fr.txt', 'MSN_d2_fr.txt')

@@ -11,14 +11,20 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from test_figures import (
+    REF_LOGS,
+    assert_clean_layout,
+    make_small_root,
+    put_log,
+    reference_root,
+    run_main,
+    skip_lines,
+)
 
-from test_figures import (REF_LOGS, assert_clean_layout, make_small_root, put_log,
-                          reference_root, run_main, skip_lines)
-
+import comparison
 import fetch_params as fp  # noqa: E402  (tests/conftest puts the repository on sys.path)
-import learning_curves as lc  # noqa: E402
-import page  # noqa: E402
-from run_folder import RunFolder  # noqa: E402
+import page
+from run_folder import RunFolder
 
 
 class PageParser(HTMLParser):
@@ -124,7 +130,7 @@ def test_page_shows_every_figure_and_the_learning_curves_table(study, tmp_path, 
             for p in os.listdir(os.path.join(study, 'run4_k_4_l_02_m_1'))}
     ours = [runs['log8'], runs['log9']]
     published = [runs[log] for log in REF_LOGS]
-    expected = [page.markdown_cells(line) for line in lc.table(ours, published)]
+    expected = [page.markdown_cells(line) for line in comparison.table(ours, published)]
     del expected[1]                              # the markdown separator row
     assert [row[:-1] for row in parsed.rows] == expected
     assert parsed.rows[0][-1] == 'z ch1 / ch2'
@@ -133,11 +139,11 @@ def test_page_shows_every_figure_and_the_learning_curves_table(study, tmp_path, 
     assert len(zs) == 12
     for verdict, z in zip(verdicts, zs):
         for v, zc in zip(verdict.split(' / '), z):
-            assert (v == 'yes') == (abs(zc) <= lc.N_SD), (verdict, z)
+            assert (v == 'yes') == (abs(zc) <= comparison.N_SD), (verdict, z)
             if v != 'yes':
                 assert v == 'NO (%.1f sd)' % abs(zc)
     assert any('NO' in v for v in verdicts) and any('yes' in v for v in verdicts)
-    assert lc.reward_line(ours, published) in source.replace('&#x27;', "'")
+    assert comparison.reward_line(ours, published) in source.replace('&#x27;', "'")
 
 
 def test_page_without_published_runs_has_no_table(tmp_path, capsys):

@@ -8,9 +8,8 @@ table allows (<= 5e-5 absolute for 4-decimal columns, 5e-6 for weights).
 import numpy as np
 import pytest
 
+import connectivity
 import fetch_params as fp
-import ini_all
-import nest_routine as nr
 
 pytestmark = pytest.mark.quick      # part of the installation check
 
@@ -52,8 +51,8 @@ def _half_ulp(value):
 @pytest.fixture(scope='module')
 def table():
     bg = fp.read_bg()
-    full, _ = ini_all.population_sizes(bg, 1.0)
-    return {row['key']: row for row in nr.projection_table(bg, full)}, full
+    full, _ = connectivity.population_sizes(bg, 1.0)
+    return {row['key']: row for row in connectivity.projection_table(bg, full)}, full
 
 
 def test_build_order_is_lexicographic(table):
@@ -99,12 +98,12 @@ def test_plastic_weights_match_construction_log(table):
                                            (0.3, (1801, 4204), (7431, 3184)),
                                            (0.4, (2402, 3603), (6369, 4246))])
 def test_lambda_split_table(lam, gpe, gpi):
-    assert nr.lambda_split(6006, lam)['GPe'] == gpe
-    assert nr.lambda_split(10616, lam)['GPi'] == gpi
+    assert connectivity.lambda_split(6006, lam)['GPe'] == gpe
+    assert connectivity.lambda_split(10616, lam)['GPi'] == gpi
 
 
 def test_msn_collaterals():
-    subs = nr.msn_collaterals(70, 4.0, 0.5, 0.1, -0.41759)
+    subs = connectivity.msn_collaterals(70, 4.0, 0.5, 0.1, -0.41759)
     assert [(s, t, k) for s, t, k, _ in subs] == [
         ('MSN_d2', 'MSN_d2', 35), ('MSN_d2', 'MSN_d1', 35), ('MSN_d1', 'MSN_d1', 35),
         ('MSN_d1', 'MSN_d2', 7)]
@@ -121,10 +120,10 @@ def test_integer_synapse_total(table):
             continue
         n_tgt = full[row['tgt']]
         if key == 'MSN->MSN':
-            n = sum(k * full['MSN'] // 2 for *_, k, _ in nr.msn_collaterals(
+            n = sum(k * full['MSN'] // 2 for *_, k, _ in connectivity.msn_collaterals(
                 row['k_int'], bg['syn_asymm'], bg['asymmetry_1'], bg['asymmetry_2'], 1.0))
         elif row['src'] == 'MSN':
-            n = sum(nr.lambda_split(row['k_int'], bg['overlap_d1d2'])[row['tgt']]) * n_tgt
+            n = sum(connectivity.lambda_split(row['k_int'], bg['overlap_d1d2'])[row['tgt']]) * n_tgt
         else:
             n = row['k_int'] * n_tgt
         total += n * (2 if row['excitatory'] else 1)

@@ -16,9 +16,11 @@ import time
 import numpy as np
 import pytest
 
+import connectivity
+import errors
 import fetch_params as fp
-import ini_all
 import run_control as rc
+import run_folder as rf
 import sweep
 from conftest import REPO, load_json, run_model
 
@@ -221,7 +223,7 @@ def test_nohup_run_keeps_ignoring_sighup():
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         flag = rc.StopFlag().install()
         os.kill(os.getpid(), signal.SIGHUP)
-        with pytest.raises(rc.Interrupted) as err:
+        with pytest.raises(errors.Interrupted) as err:
             flag.check(3)
         flag.uninstall()
         assert err.value.exit_code == 129 and err.value.next_episode == 3
@@ -233,7 +235,7 @@ def test_nohup_run_keeps_ignoring_sighup():
 # 4. do_tests.txt that is not a regular file
 # --------------------------------------------------------------------------
 def test_do_tests_reads_only_regular_files_without_blocking(tmp_path):
-    from stim_all_model import DoTests
+    from modes import DoTests
     cases = {'dev zero': lambda p: os.symlink('/dev/zero', p),
              'fifo': lambda p: os.mkfifo(p)}
     for label, make in cases.items():
@@ -303,11 +305,11 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     target = tmp_path / 'x.json'
     target.write_text('old')
     with pytest.raises(RuntimeError):
-        with rc.atomic_write(str(target)) as fh:
+        with rf.atomic_write(str(target)) as fh:
             fh.write('half')
             raise RuntimeError('interrupted while writing')
     assert target.read_text() == 'old' and os.listdir(tmp_path) == ['x.json']
-    err = rc.WriteError(str(target), OSError(28, 'No space left on device'))
+    err = rf.WriteError(str(target), OSError(28, 'No space left on device'))
     assert str(err).startswith('cannot write %s: No space left on device (' % target)
 
 
@@ -337,18 +339,18 @@ def test_overflowing_parameters_are_refused_before_the_build(tmp_path, settings,
 
 
 def test_a_weight_that_is_not_finite_stops_the_run_naming_it():
-    from stim_all_model import check_weights
+    from modes import check_weights
     good = np.full(24, 0.5)
     check_weights(good, 7, 5)                      # nothing to say
     bad = good.copy()
     bad[4 * 2 + 3] = np.nan                        # channel 2, MSN_d2 NMDA
-    with pytest.raises(rc.RunFailed) as err:
+    with pytest.raises(errors.RunFailed) as err:
         check_weights(bad, 7, 5)
     text = str(err.value)
     assert text.startswith('episode 7: the mean weight of CSN/PTN -> MSN_d2 NMDA, channel 2, '
                            'is nan') and 'resumes at episode 5' in text
     bad[0] = np.inf
-    with pytest.raises(rc.RunFailed, match='MSN_d1 AMPA, channel 0, is inf .2 values'):
+    with pytest.raises(errors.RunFailed, match='MSN_d1 AMPA, channel 0, is inf .2 values'):
         check_weights(bad, 0, None)
 
 
@@ -426,10 +428,10 @@ def test_truncated_checkpoint_is_reported_and_others_proceed(tmp_path):
         fh.write(b'PK\x03\x04 truncated')
     status = _sweep('status', desc, '--root', root)
     assert status.returncode == sweep.ATTENTION and 'Traceback' not in status.stderr
-    assert 'damaged' in status.stdout and 'checkpoint.npz unreadable (BadZipFile' \
+    assert 'damaged' in status.stdout and 'checkpoint.npz cannot be read (BadZipFile' \
         in status.stdout, status.stdout
     one = _sweep('one', desc, '--index', 0, '--root', root)
-    assert one.returncode == sweep.ATTENTION and 'is damaged (checkpoint.npz unreadable' \
+    assert one.returncode == sweep.ATTENTION and 'is damaged (checkpoint.npz cannot be read' \
         in one.stderr
     proc = _sweep('run', desc, '--root', root)
     assert proc.returncode == sweep.ATTENTION, proc.stdout + proc.stderr
@@ -461,15 +463,15 @@ def test_network_estimate_matches_built_networks(own_runs):
     for mode, folder in own_runs.items():
         meta = load_json(os.path.join(folder, 'run.json'))
         sim = dict(meta['simParams'], mode=mode)
-        nodes, synapses = ini_all.network_estimate(sim, meta['bgParams'])
+        nodes, synapses = connectivity.network_estimate(sim, meta['bgParams'])
         assert abs(synapses / meta['n_synapses'] - 1) < 0.05, (mode, synapses)
         assert abs(nodes / meta['n_nodes'] - 1) < 0.05, (mode, nodes)
-    full = ini_all.network_estimate(fp.read_sim(), fp.read_bg())
+    full = connectivity.network_estimate(fp.read_sim(), fp.read_bg())
     assert abs(full[0] / 141_109 - 1) < 0.01 and abs(full[1] / 14.2e6 - 1) < 0.05
     sim, bg = fp.read_sim(), fp.read_bg()
     with pytest.raises(fp.ParamError, match='needs about .* GB, but this machine has 1.0 GB'):
-        ini_all.check_memory(sim, bg, available=1e9)
-    ini_all.check_memory(sim, bg, available=64e9)
+        connectivity.check_memory(sim, bg, available=1e9)
+    connectivity.check_memory(sim, bg, available=64e9)
 
 
 # --------------------------------------------------------------------------

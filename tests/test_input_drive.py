@@ -20,6 +20,7 @@ def _drive(names, n, rate, generator, seed, threads=1):
     """A fresh kernel and input layers ``names`` of n nodes each on a random
     sheet, with their drive (``input_drive.create_inputs``, 1-ms delay)."""
     import nest
+
     import input_drive
     nest.ResetKernel()
     nest.set(resolution=DT, local_num_threads=threads, rng_seed=seed, print_time=False)
@@ -138,7 +139,8 @@ def test_stimulus_only_inside_its_window_on_its_subset(generator):
     import random
 
     import nest
-    from stim_all_model import Stimulus
+
+    from modes import Stimulus
     drive = _drive(('CSN', 'PTN'), 2000, 2.0, generator, seed=3)
     rec = nest.Create('spike_recorder')
     nest.Connect(drive.layers['CSN'].nodes, rec)

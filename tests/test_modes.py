@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 
+import geometry
 import run_folder as rf
 from conftest import REPO, load_json, run_model
 
@@ -117,10 +118,9 @@ def test_dips_and_eta_applied_once(tmp_path):
 def test_eta_multiplies_each_weight_exactly():
     import fetch_params as fp
     import ini_all
-    import nest_routine as nr
-    from stim_all_model import PlasticState
+    from modes import PlasticState
     sim = fp.read_sim(overrides={'scale': 0.02})
-    net = ini_all.build_network(sim, fp.read_bg(), nr.make_rngs(814), progress=lambda s: None)
+    net = ini_all.build_network(sim, fp.read_bg(), geometry.make_rngs(814), progress=lambda s: None)
     state = PlasticState(net, 5, 0, fp.read_bg()['plastic_projections'])
     before = [np.asarray(c.get('weight')) for c in state.eta_sets]
     state.apply_eta(4.0, 'multiply')
@@ -131,7 +131,7 @@ def test_eta_multiplies_each_weight_exactly():
 
 
 def test_do_tests_values(tmp_path, capsys):
-    from stim_all_model import DoTests
+    from modes import DoTests
     lines = []
     reader = DoTests(str(tmp_path / 'do_tests.txt'), lines.append)
     assert reader.read() == 'F' and reader.read() == 'F' and len(lines) == 1
@@ -225,7 +225,7 @@ def test_weight_readout_sample():
     import fetch_params as fp
     import ini_all
     import nest_routine as nr
-    from stim_all_model import PlasticState, readout_sample
+    from modes import PlasticState, readout_sample
     rng = np.random.default_rng(1)
     members = np.arange(10, 40)
     np.testing.assert_array_equal(readout_sample(members, 0, rng), members)
@@ -235,7 +235,7 @@ def test_weight_readout_sample():
     assert np.all(np.diff(pick) > 0)
 
     sim = fp.read_sim(overrides={'scale': 0.02})
-    net = ini_all.build_network(sim, fp.read_bg(), nr.make_rngs(814), progress=lambda s: None)
+    net = ini_all.build_network(sim, fp.read_bg(), geometry.make_rngs(814), progress=lambda s: None)
     plastic = fp.read_bg()['plastic_projections']
     every = PlasticState(net, 5, 0, plastic)
     few = PlasticState(net, 5, 3, plastic)

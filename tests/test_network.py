@@ -8,9 +8,10 @@ fractional remainders are random and checked against their Poisson range.
 import numpy as np
 import pytest
 
+import connectivity
 import fetch_params as fp
+import geometry
 import ini_all
-import nest_routine as nr
 
 SCALE = 0.02
 
@@ -20,7 +21,7 @@ def built():
     import nest
     sim = fp.read_sim(overrides={'scale': SCALE, 'nbcpu': 2})
     bg = fp.read_bg()
-    net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress=lambda line: None)
+    net = ini_all.build_network(sim, bg, geometry.make_rngs(sim['msd']), progress=lambda line: None)
     return nest, net, bg
 
 
@@ -48,12 +49,12 @@ def test_integer_part_counts(built):
             continue
         n_tgt = net.sizes[row['tgt']]
         if row['key'] == 'MSN->MSN':
-            per_half = sum(k for *_, k, _ in nr.msn_collaterals(row['k_int'], bg['syn_asymm'],
+            per_half = sum(k for *_, k, _ in connectivity.msn_collaterals(row['k_int'], bg['syn_asymm'],
                                                                  bg['asymmetry_1'],
                                                                  bg['asymmetry_2'], 1.0))
             expected = per_half * n_tgt // 2
         elif row['src'] == 'MSN':
-            expected = sum(nr.lambda_split(row['k_int'], bg['overlap_d1d2'])[row['tgt']]) * n_tgt
+            expected = sum(connectivity.lambda_split(row['k_int'], bg['overlap_d1d2'])[row['tgt']]) * n_tgt
         else:
             expected = row['k_int'] * n_tgt * (2 if row['excitatory'] else 1)
         assert row['n_synapses'] - row['n_remainder'] == expected, row['key']
@@ -83,7 +84,7 @@ def test_lambda_split_counts(built):
     nest, net, bg = built
     rows = {r['key']: r for r in net.projections}
     for tgt in ('GPe', 'GPi'):
-        k_d1, k_d2 = nr.lambda_split(rows['MSN->' + tgt]['k_int'], bg['overlap_d1d2'])[tgt]
+        k_d1, k_d2 = connectivity.lambda_split(rows['MSN->' + tgt]['k_int'], bg['overlap_d1d2'])[tgt]
         n_rem = rows['MSN->' + tgt]['n_remainder']
         n_d1 = len(_conns(nest, net.pops['MSN_d1'], net.pops[tgt])['source'])
         n_d2 = len(_conns(nest, net.pops['MSN_d2'], net.pops[tgt])['source'])
@@ -96,7 +97,7 @@ def test_msn_collateral_subprojections(built):
     nest, net, bg = built
     row = next(r for r in net.projections if r['key'] == 'MSN->MSN')
     half = len(net.pops['MSN_d1'])
-    for s, t, k, w in nr.msn_collaterals(row['k_int'], bg['syn_asymm'], bg['asymmetry_1'],
+    for s, t, k, w in connectivity.msn_collaterals(row['k_int'], bg['syn_asymm'], bg['asymmetry_1'],
                                          bg['asymmetry_2'], row['w_gaba']):
         c = _conns(nest, net.pops[s], net.pops[t])
         assert len(c['weight']) == k * half, (s, t)

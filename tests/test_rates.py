@@ -1,7 +1,8 @@
 """Vectorised rate utilities against naive loop implementations."""
 import numpy as np
 
-import nest_routine as nr
+import geometry
+import rates
 
 
 def _random_spikes(seed, n=50, first=10, t_max=3000.0):
@@ -14,23 +15,23 @@ def _random_spikes(seed, n=50, first=10, t_max=3000.0):
 def test_spike_counts_and_channel_rates_match_loops():
     senders, times, n, first = _random_spikes(1)
     t0, t1 = 1000.0, 1500.0
-    counts = nr.spike_counts(senders, times, first, n, t0, t1)
+    counts = rates.spike_counts(senders, times, first, n, t0, t1)
     naive = np.zeros(n, int)
     for s, t in zip(senders, times):
         if t0 <= t <= t1:
             naive[s - first] += 1
     np.testing.assert_array_equal(counts, naive)
     members = [np.arange(0, 10), np.arange(5, 20), np.array([], int)]
-    rates = nr.channel_rates(counts, members, t1 - t0)
-    for m, r in zip(members[:2], rates[:2]):
+    per_channel = rates.channel_rates(counts, members, t1 - t0)
+    for m, r in zip(members[:2], per_channel[:2]):
         assert r == sum(naive[i] for i in m) / (len(m) * 0.5)
-    assert np.isnan(rates[2])
+    assert np.isnan(per_channel[2])
 
 
 def test_population_activity_matches_sliding_window_loop():
     _, times, n, _ = _random_spikes(2, t_max=1100.0)
     dt, window, t0, t1 = 0.1, 1.0, 1000.0, 1050.0
-    got = nr.population_activity(times, n, t0, t1, dt, window)
+    got = rates.population_activity(times, n, t0, t1, dt, window)
     assert len(got) == 500
     for i in range(0, 500, 7):
         t = t0 + i * dt
@@ -41,9 +42,9 @@ def test_population_activity_matches_sliding_window_loop():
 def test_channel_members_inclusive_radius():
     xy = np.array([[0.2078 + 0.12, -0.12], [0.0, 0.0], [0.2078, -0.12]])
     centres = np.array([[0.2078, -0.12]])
-    assert nr.channel_members(xy, centres, 0.12)[0].tolist() == [0, 2]
+    assert geometry.channel_members(xy, centres, 0.12)[0].tolist() == [0, 2]
 
 
 def test_round3_matches_printf():
     values = np.array([0.0005, 0.0015, -0.4307692307692308, 0.1234999999])
-    assert nr.round3(values).tolist() == [float('%1.3f' % v) for v in values]
+    assert geometry.round3(values).tolist() == [float('%1.3f' % v) for v in values]

@@ -9,7 +9,6 @@ import pytest
 
 import fetch_params as fp
 import protocol
-import run_control as rc
 import run_folder as rf
 from conftest import REFERENCE, load_json, reference_dir, run_model
 
@@ -31,7 +30,7 @@ def _with_d2_tripled(run):
 def test_reader_reproduces_spec_window_means_and_rewards():
     """docs/model.md §10.2: window means across the 5 published logs (2 decimals as
     tabulated, so tolerance 0.006) and the CS- dip counts 83, 75, 75, 63, 69."""
-    import learning_curves as lc
+    import comparison
     runs = _ref_runs()
     assert all(r.meta is None and 'paper protocol' in r.protocol_source for r in runs)
     assert [(r.kappa, r.lam, r.eta, r.condition) for r in runs] == [(4.0, 0.2, 1.0, 'normal')] * 5
@@ -39,7 +38,7 @@ def test_reader_reproduces_spec_window_means_and_rewards():
             ('GPi', 3): [62.42, 60.35], ('MSN_d1', 0): [0.16, 0.06], ('MSN_d1', 1): [1.61, 0.21],
             ('MSN_d1', 3): [1.21, 0.17], ('MSN_d2', 2): [0.05, 0.15],
             ('MSN_d2', 3): [0.56, 6.39]}
-    wins = lc.windows(runs[0])
+    wins = comparison.windows(runs[0])
     assert wins == ((0, 10), (90, 100), (131, 141), (218, 228))
     for (pop, k), expected in spec.items():
         means = np.array([r.window_mean(pop, *wins[k]) for r in runs])
@@ -54,21 +53,21 @@ def test_learning_curves_scores_a_published_log_in_and_a_shifted_one_out():
     published log lies within 3 (floored) sd of the 5 logs' mean; the same log
     with its D2 rates tripled does not in the last CS- window (0.56 +- 0.24 ->
     1.9, D2 channel 2 6.4 +- 0.8 -> 21)."""
-    import learning_curves as lc
-    assert lc.band([1.0, 1.0]) == (1.0, 0.1) and lc.band([0.01, 0.01]) == (0.01, 0.05)
-    assert lc.band([10.0, 12.0]) == (11.0, 1.1)
+    import comparison
+    assert comparison.band([1.0, 1.0]) == (1.0, 0.1) and comparison.band([0.01, 0.01]) == (0.01, 0.05)
+    assert comparison.band([10.0, 12.0]) == (11.0, 1.1)
     runs = _ref_runs()
-    assert not [ln for ln in lc.table(runs[1], runs) if 'NO' in ln]
+    assert not [ln for ln in comparison.table(runs[1], runs) if 'NO' in ln]
     shifted = _with_d2_tripled(runs[1])
-    bad = [ln for ln in lc.table(shifted, runs) if 'NO' in ln]
+    bad = [ln for ln in comparison.table(shifted, runs) if 'NO' in ln]
     assert any(ln.startswith('| 218-227 | MSN_d2 |') for ln in bad), bad
     # several runs are scored by their mean: two published logs pass, a published
     # log with its tripled copy (mean D2 doubled: 6.4 -> ~13) does not
-    assert not [ln for ln in lc.table([runs[1], runs[2]], runs) if 'NO' in ln]
-    pair = lc.table([runs[1], shifted], runs)
+    assert not [ln for ln in comparison.table([runs[1], runs[2]], runs) if 'NO' in ln]
+    pair = comparison.table([runs[1], shifted], runs)
     assert '2 runs' in pair[0]
     assert any(ln.startswith('| 218-227 | MSN_d2 |') and 'NO' in ln for ln in pair), pair
-    assert 'dips in the reference range 63-83: yes' in lc.reward_line([runs[1], runs[2]], runs)
+    assert 'dips in the reference range 63-83: yes' in comparison.reward_line([runs[1], runs[2]], runs)
 
 
 def test_reversal_fit_of_the_published_runs():
@@ -78,25 +77,25 @@ def test_reversal_fit_of_the_published_runs():
     narrow enough to catch a wrong column or window); with D2 tripled the
     slope is exactly a third (a linear fit), and the fit recovers known
     coefficients."""
-    import learning_curves as lc
+    import comparison
     x = np.linspace(0.0, 1.0, 50)
-    np.testing.assert_allclose(lc.fit_gpi_ch2(80.0 - 2.0 * x - 30.0 * x ** 2, x, x ** 2),
+    np.testing.assert_allclose(comparison.fit_gpi_ch2(80.0 - 2.0 * x - 30.0 * x ** 2, x, x ** 2),
                                (80.0, -2.0, -30.0), atol=1e-9)
     runs = _ref_runs()
-    assert lc.cs_minus_training(runs[0]) == (131, 228)
-    slopes = [lc.reversal_fit(r)[1] for r in runs]
+    assert comparison.cs_minus_training(runs[0]) == (131, 228)
+    slopes = [comparison.reversal_fit(r)[1] for r in runs]
     assert all(-3.3 <= b <= -2.8 for b in slopes), slopes
     shifted = _with_d2_tripled(runs[1])
-    assert lc.reversal_fit(shifted)[1] == pytest.approx(slopes[1] / 3.0, rel=1e-9)
-    line = lc.reversal_line([runs[1]], runs)
+    assert comparison.reversal_fit(shifted)[1] == pytest.approx(slopes[1] / 3.0, rel=1e-9)
+    line = comparison.reversal_line([runs[1]], runs)
     assert '(ours: episodes 131-227)' in line and '(%.2f,' % slopes[1] in line
 
 
 def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
     """Seeds are averaged window by window, so runs with other phases are refused."""
-    import learning_curves as lc
+    import comparison
     with pytest.raises(ValueError, match='different protocols'):
-        lc.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
+        comparison.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
 
 
 def test_condition_mismatches_name_each_parameter_that_differs():
@@ -115,24 +114,25 @@ def test_learning_curves_refuses_a_run_of_another_condition(own_runs, capsys):
     condition: our plasticity run has the shipped κ 2, λ 0.1 and is refused
     against run4_k_4_l_02_m_1 (κ 4, λ 0.2) with both parameters named, exit 2,
     before any table; a published log with η changed to 2 is refused by η alone."""
-    import learning_curves as lc
+    import comparison
+    import learning_curves
     refs = _ref_runs()
     own = rf.RunFolder(own_runs['plasticity'])
     assert (own.kappa, own.lam, own.eta) == (2.0, 0.1, 1.0)
-    wrong = lc.parameter_mismatches([own], refs[0])
+    wrong = comparison.parameter_mismatches([own], refs[0])
     assert len(wrong) == 2
     assert 'syn_asymm (kappa) = 2.0' in wrong[0] and 'has 4.0' in wrong[0]
     assert 'overlap_d1d2 (lambda) = 0.1' in wrong[1] and 'has 0.2' in wrong[1]
-    assert lc.main([own_runs['plasticity'], '--reference', os.path.dirname(refs[0].path)]) == 2
+    assert learning_curves.main([own_runs['plasticity'], '--reference', os.path.dirname(refs[0].path)]) == 2
     out, err = capsys.readouterr()
     assert 'not the reference condition' in err and '| episodes |' not in out
     other_eta = rf.RunFolder(refs[1].path)
     other_eta.bg['MSND2_mod'] = 2.0
-    assert lc.parameter_mismatches([refs[2], other_eta], refs[0]) == [
+    assert comparison.parameter_mismatches([refs[2], other_eta], refs[0]) == [
         '%s has MSND2_mod (eta) = 2.0, the reference %s has 1.0'
         % (refs[1].path, os.path.dirname(refs[0].path))]
     with pytest.raises(ValueError, match='MSND2_mod'):
-        lc.table(other_eta, refs)
+        comparison.table(other_eta, refs)
 
 
 def test_reader_takes_the_protocol_of_our_run(own_runs):
@@ -262,12 +262,12 @@ def test_upgrade_of_a_format_2_run_json_keeps_its_digest():
     sweep state) is unchanged by it."""
     sim, bg = fp.read_sim(), fp.read_bg()
     old_sim = {k: v for k, v in sim.items() if k not in ('input_generator', 'full_size_inputs')}
-    before = rc.params_digest(old_sim, bg)
+    before = rf.params_digest(old_sim, bg)
     meta, added = rf.upgrade_meta({'format_version': 2, 'simParams': dict(old_sim),
                                    'bgParams': bg}, {}, {})
     assert sorted(added) == ['full_size_inputs', 'input_generator']
-    assert rc.params_digest(meta['simParams'], bg) == before
-    assert rc.params_digest(dict(meta['simParams'], input_generator='poisson_generator_ps'),
+    assert rf.params_digest(meta['simParams'], bg) == before
+    assert rf.params_digest(dict(meta['simParams'], input_generator='poisson_generator_ps'),
                             bg) != before
 
 
@@ -288,6 +288,7 @@ def test_a_run_that_fails_its_checks_keeps_the_old_results(own_runs, tmp_path):
 def test_resume_refuses_overrides_that_change_the_science(own_runs):
     import subprocess
     import sys
+
     from conftest import REPO
     cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--resume',
            own_runs['plasticity']]

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+import checkpoint
 import fetch_params as fp
 import run_control as rc
 import run_folder as rf
@@ -196,14 +197,14 @@ def test_rebuild_threads_keeps_the_virtual_processes():
     4 of them rebuild as 2 ranks x 2 threads or 1 x 4, never on 3 ranks or as
     1 x 2; older run.json files give threads x processes, or nbcpu."""
     meta = {'virtual_processes': 4, 'simParams': {'nbcpu': 4}}
-    assert rc.rebuild_threads(meta, 2) == 2 and rc.rebuild_threads(meta, 1, 4) == 4
+    assert checkpoint.rebuild_threads(meta, 2) == 2 and checkpoint.rebuild_threads(meta, 1, 4) == 4
     with pytest.raises(fp.ParamError, match='which 3 ranks cannot share'):
-        rc.rebuild_threads(meta, 3)
+        checkpoint.rebuild_threads(meta, 3)
     with pytest.raises(fp.ParamError, match=r'--set nbcpu=2 would rebuild the run on 2 virtual '
                                             r'processes, but it was made on 4.*allowed: nbcpu=4'):
-        rc.rebuild_threads(meta, 1, 2)
-    assert rc.rebuild_threads({'threads': 3, 'mpi_processes': 2, 'simParams': {}}, 1) == 6
-    assert rc.rebuild_threads({'simParams': {'nbcpu': 5}}, 1) == 5
+        checkpoint.rebuild_threads(meta, 1, 2)
+    assert checkpoint.rebuild_threads({'threads': 3, 'mpi_processes': 2, 'simParams': {}}, 1) == 6
+    assert checkpoint.rebuild_threads({'simParams': {'nbcpu': 5}}, 1) == 5
 
 
 def test_resume_on_other_virtual_processes_is_refused_before_the_build(stopped_run):
@@ -270,7 +271,7 @@ def test_sigterm_leaves_a_checkpoint_that_resumes_to_a_whole_run(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     meta = load_json(d / 'run.json')
     assert meta['status'] == 'finished' and meta['resumes'][0]['episode'] == n
-    assert meta['resumes'][0]['nest_seed'] == rc.resume_seed(814, n)
+    assert meta['resumes'][0]['nest_seed'] == checkpoint.resume_seed(814, n)
     # the commit of each segment, taken when it started (the same code here)
     assert meta['git_commit'] == meta['resumes'][0]['git_commit'] == rf.git_commit()
     for name in rf.files_of('plasticity', 'per_episode'):
@@ -282,7 +283,7 @@ def test_sigterm_leaves_a_checkpoint_that_resumes_to_a_whole_run(tmp_path):
 
 
 def test_do_tests_read_problems_give_one_warning_and_F(tmp_path):
-    from stim_all_model import DoTests
+    from modes import DoTests
     cases = {
         'utf16': lambda p: p.write_bytes('T1\n'.encode('utf-16')),
         'folder': lambda p: p.mkdir(),

@@ -15,7 +15,6 @@ import pytest
 
 import run_folder as rf
 from conftest import REPO, TINY_SWEEP, load_json
-from slurm_cluster import slurm_cluster  # noqa: F401  (session fixture)
 
 GO = os.path.join(REPO, 'go.slurm')
 SWEEP = os.path.join(REPO, 'sweep.py')

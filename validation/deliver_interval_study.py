@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from learning_curves import POPS, reward_counts, window_means
+from comparison import POPS, reward_counts, window_means
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def windows(n_episodes):

@@ -36,11 +36,8 @@ import sys
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
-import run_folder as rf  # noqa: E402
-
-sys.path.insert(0, os.path.join(REPO, 'validation'))
-import learning_curves as lc  # noqa: E402
+import comparison
+import run_folder as rf
 
 NUCLEI = ('MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
 
@@ -49,8 +46,8 @@ def run_once(log_dir, sets, bg_sets=()):
     """stim_all_model.py into ``log_dir`` unless it has finished there already.
 
     ``sets`` and ``bg_sets`` are 'key=value' strings for --set and --bg-set."""
-    meta = os.path.join(log_dir, 'run.json')
-    if os.path.exists(meta) and json.load(open(meta)).get('status') == 'finished':
+    if os.path.exists(os.path.join(log_dir, 'run.json')) and \
+            rf.RunFolder(log_dir).status == 'finished':
         return
     cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--log-dir', log_dir,
            '--overwrite']
@@ -76,7 +73,7 @@ def print_windows(values, keys, ddof):
 
 
 def wall_per_model_s(log_dir):
-    meta = json.load(open(os.path.join(log_dir, 'run.json')))
+    meta = rf.read_run_json(log_dir, 'input_scale_study')
     return meta['sim_seconds'] / (meta['model_ms'] / 1000.0)
 
 
@@ -107,11 +104,11 @@ def main():
     args = p.parse_args()
     bg_sets, cond_name = reference_condition(args.reference)
     wins = [(lo, lo + 10) for lo in range(0, args.episodes - 9, 10)]
-    keys = [(pop, w) for pop in lc.POPS for w in wins]
-    refs = lc.reference_runs(args.reference) if os.path.isdir(args.reference) else []
+    keys = [(pop, w) for pop in comparison.POPS for w in wins]
+    refs = comparison.reference_runs(args.reference) if os.path.isdir(args.reference) else []
     if refs and not args.resting_only:
         print('published runs (%d), CS+ windows, ch1 / ch2, mean +- sd:' % len(refs))
-        ref_means = [lc.window_means(r, wins) for r in refs]
+        ref_means = [comparison.window_means(r, wins) for r in refs]
         print_windows([[m[k] for k in keys] for m in ref_means], keys, ddof=0)
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
     summary = {}
@@ -124,7 +121,7 @@ def main():
             rest = os.path.join(base, 'resting')
             run_once(rest, common + ['full_size_inputs=%s' % full, 'msd=%d' % seed,
                                      'simDuration=%r' % args.resting_ms])
-            fr = json.load(open(os.path.join(rest, 'mean_fr.json')))
+            fr = rf.RunFolder(rest).resting_rates()
             rows['resting'].append([fr[n] for n in NUCLEI])
             rows['wall_resting'].append(wall_per_model_s(rest))
             if args.resting_only:
@@ -137,7 +134,7 @@ def main():
                 bg_sets)
             run = rf.RunFolder(plast)
             rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
-            means = lc.window_means(run, wins)
+            means = comparison.window_means(run, wins)
             rows['windows'].append([means[k] for k in keys])
             rows['wall_plasticity'].append(wall_per_model_s(plast))
         summary[full] = {k: np.asarray(v).tolist() for k, v in rows.items()}

@@ -32,177 +32,8 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import run_folder as rf  # noqa: E402
-
-POPS = ('GPi', 'MSN_d1', 'MSN_d2')
-N_SD = 3.0            # band half-width, in reference sd
-SD_FLOOR = (0.10, 0.05)   # the sd is at least 10 % of the mean and at least 0.05 Hz
-MIN_FIT_EPISODES = 3      # the reversal fit has 3 coefficients
-
-
-def band(ref_values):
-    """(mean, effective sd) of the reference runs' values of one window mean."""
-    mean, sd = float(np.mean(ref_values)), float(np.std(ref_values))
-    return mean, max(sd, SD_FLOOR[0] * abs(mean), SD_FLOOR[1])
-
-
-def cs_minus_training(run):
-    """Half-open episode range of a run's reinforced CS- training (131-228 for the paper)."""
-    _, gen_end = run.bounds
-    return gen_end + 1, run.n_total - run.sim['n_unreinforced']
-
-
-def windows(run, width=10):
-    """The four comparison windows (half-open episode ranges) of a run's protocol.
-
-    Start of CS+, end of CS+, start of CS- training, end of CS- training
-    before the unreinforced episodes: (0, 10), (90, 100), (131, 141),
-    (218, 228) for the paper's protocol.
-    """
-    con, _ = run.bounds
-    first, last = cs_minus_training(run)
-    return ((0, width), (con - width, con), (first, first + width), (last - width, last))
-
-
-def window_names(wins):
-    """'0-9, 90-99, ...': the episodes of half-open windows, as the tables print them."""
-    return ', '.join('%d-%d' % (lo, hi - 1) for lo, hi in wins)
-
-
-def window_means(run, wins=None):
-    """{(pop, window): (ch1, ch2)} for one RunFolder (windows not yet written are left out)."""
-    run = run if isinstance(run, rf.RunFolder) else rf.RunFolder(run)
-    out = {}
-    for pop in POPS:
-        for lo, hi in (wins or windows(run)):
-            m = run.window_mean(pop, lo, hi)
-            if m is not None:
-                out[pop, (lo, hi)] = m
-    return out
-
-
-def reward_counts(run):
-    """(bursts, dips) of a run: reward.txt, or the reward rule applied to its rates."""
-    run = run if isinstance(run, rf.RunFolder) else rf.RunFolder(run)
-    return run.reward_counts()
-
-
-def reference_runs(reference):
-    """RunFolders of the published logs in a condition folder (log0, log1, ...)."""
-    found = rf.find_runs([os.path.dirname(os.path.abspath(reference))])
-    return found.get(os.path.basename(os.path.abspath(reference)), [])
-
-
-def parameter_mismatches(ours, ref):
-    """Messages for each of our runs whose κ, λ, η or condition differ from ``ref``'s.
-
-    A window mean is only comparable with the published runs of the same
-    condition (a run of the shipped κ 2, λ 0.1 is not one of κ 4, λ 0.2)."""
-    return ['%s has %s = %s, the reference %s has %s' % (
-        run.path, name, mine, os.path.dirname(ref.path), theirs)
-        for run in ours for name, mine, theirs in rf.condition_mismatches(run, ref.condition_values)]
-
-
-def our_window_means(ours):
-    """(windows, {(pop, window): array (runs, 2)}) of a list of RunFolders.
-
-    Every run must have the same comparison windows (the same protocol)."""
-    wins = windows(ours[0])
-    for run in ours[1:]:
-        if windows(run) != wins:
-            raise ValueError('runs %s and %s have different protocols (windows %s and %s); '
-                             'score them separately' % (ours[0].path, run.path, wins,
-                                                         windows(run)))
-    each = [window_means(run, wins) for run in ours]
-    keys = [k for k in each[0] if all(k in m for m in each)]
-    return wins, {k: np.array([m[k] for m in each]) for k in keys}
-
-
-def table(ours, refs):
-    """Markdown table lines: our window means next to the reference mean +- sd.
-
-    ``ours`` is a RunFolder or a list of them; a list is scored by its mean.
-    Raises ValueError when they differ in protocol or in condition
-    (:func:`parameter_mismatches`) from each other or the reference."""
-    ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
-    n_ours = len(ours)
-    wins, mine = our_window_means(ours)
-    wrong = parameter_mismatches(ours, refs[0])
-    if wrong:
-        raise ValueError('not the reference condition: %s; score a run against the published '
-                         'runs of its own parameters (--reference), or make it with '
-                         '--bg-set syn_asymm=... --bg-set overlap_d1d2=... --bg-set '
-                         'MSND2_mod=...' % '; '.join(wrong))
-    ref_means = [window_means(r, windows(r)) for r in refs]
-    head = 'ours ch1 / ch2' if n_ours == 1 else 'ours ch1 / ch2 (mean +- sd, %d runs)' % n_ours
-    lines = ['| episodes | population | %s | reference ch1 / ch2 (mean +- sd, '
-             '%d runs) | within %g sd (floored) |' % (head, len(refs), N_SD),
-             '|---|---|---|---|---|']
-    for k, (lo, hi) in enumerate(wins):
-        for pop in POPS:
-            if (pop, (lo, hi)) not in mine:
-                continue
-            o = mine[pop, (lo, hi)]
-            r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
-            fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            verdict, shown = [], []
-            for ch in (0, 1):
-                mean, sd = band(r[:, ch])
-                ours_ch = o[:, ch].mean()
-                verdict.append('yes' if abs(ours_ch - mean) <= N_SD * sd else
-                               'NO (%.1f sd)' % (abs(ours_ch - mean) / sd))
-                shown.append(fmt % ours_ch if n_ours == 1 else
-                             (fmt + '+-' + fmt) % (ours_ch, o[:, ch].std(ddof=1)))
-            lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
-                lo, hi - 1, pop, shown[0], shown[1], fmt % r[:, 0].mean(),
-                fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
-    return lines
-
-
-def reward_line(ours, refs):
-    """The rewards line: our (bursts, dips) next to the reference runs', scored by the dips.
-
-    ``ours`` is a list of finished RunFolders; several are scored by their mean dip count."""
-    mine, theirs = [reward_counts(r) for r in ours], [reward_counts(r) for r in refs]
-    dips = [d for _, d in theirs]
-    our_dips = float(np.mean([d for _, d in mine]))
-    shown = mine[0] if len(mine) == 1 else '%s (mean dips %.1f)' % (mine, our_dips)
-    return ('rewards (bursts, dips): ours %s; reference %s; dips in the reference range '
-            '%d-%d: %s' % (shown, theirs, min(dips), max(dips),
-                           'yes' if min(dips) <= our_dips <= max(dips) else 'NO'))
-
-
-def fit_gpi_ch2(gpi_ch2, d2_ch2, d1_ch2):
-    """Least-squares GPi ch2 = a + b * D2 ch2 + c * D1 ch2 (all Hz); returns (a, b, c).
-
-    b (Hz of GPi per Hz of D2) measures how strongly the indirect-pathway
-    potentiation of CS- moves channel 2's output; the published runs give
-    b of about -3."""
-    x = np.column_stack([np.ones(len(gpi_ch2)), d2_ch2, d1_ch2])
-    return tuple(float(v) for v in np.linalg.lstsq(x, gpi_ch2, rcond=None)[0])
-
-
-def reversal_fit(run):
-    """:func:`fit_gpi_ch2` over the CS- training episodes of a finished run
-    (NaN when the protocol has fewer than MIN_FIT_EPISODES of them)."""
-    lo, hi = cs_minus_training(run)
-    if hi - lo < MIN_FIT_EPISODES:
-        return (float('nan'),) * 3
-    return fit_gpi_ch2(*(run.rates(pop)[lo:hi, ch] for pop, ch in
-                         (('GPi', 2), ('MSN_d2', 2), ('MSN_d1', 2))))
-
-
-def reversal_line(ours, refs):
-    """The CS- reversal fit of each of our runs next to the reference runs' (b, c)."""
-    def fmt(runs):
-        return ', '.join('(%.2f, %.1f)' % reversal_fit(r)[1:] for r in runs)
-    lo, hi = cs_minus_training(ours[0])
-    span = 'episodes %d-%d' % (lo, hi - 1) if hi - lo >= MIN_FIT_EPISODES else 'too few CS- episodes'
-    return ('CS- reversal, GPi ch2 = a + b*D2 ch2 + c*D1 ch2 (ours: %s), (b, c): '
-            'ours %s; reference %s' % (span, fmt(ours), fmt(refs)))
+import comparison
+import run_folder as rf
 
 
 def main(argv=None):
@@ -213,30 +44,30 @@ def main(argv=None):
                                                        'reference', 'run4_k_4_l_02_m_1'))
     args = p.parse_args(argv)
     ours = [rf.RunFolder(d) for d in args.log_dir]
-    refs = reference_runs(args.reference)
+    refs = comparison.reference_runs(args.reference)
     if not refs:
         print('error: no published logs (log0, log1, ...) in %s' % args.reference,
               file=sys.stderr)
         return 2
-    wanted = windows(refs[0])
+    wanted = comparison.windows(refs[0])
     for d, run in zip(args.log_dir, ours):
-        if windows(run) != wanted:
+        if comparison.windows(run) != wanted:
             print('error: %s has the comparison windows %s (episodes con_ep %d, gen_ep %d, '
                   'dis_ep %d), the published runs %s; allowed: runs of the paper\'s protocol '
                   '(its windows are the ones the published values are given for)'
-                  % (d, window_names(windows(run)), run.sim['con_ep'], run.sim['gen_ep'],
-                     run.sim['dis_ep'], window_names(wanted)), file=sys.stderr)
+                  % (d, comparison.window_names(comparison.windows(run)), run.sim['con_ep'], run.sim['gen_ep'],
+                     run.sim['dis_ep'], comparison.window_names(wanted)), file=sys.stderr)
             return 2
         print('protocol of %s: %s' % (d, run.protocol_source))
     print('protocol of the reference: %s' % refs[0].protocol_source)
     try:
-        print('\n'.join(table(ours, refs)))
+        print('\n'.join(comparison.table(ours, refs)))
     except ValueError as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
     if all(run.n_episodes >= run.n_total for run in ours):
-        print(reward_line(ours, refs))
-        print(reversal_line(ours, refs))
+        print(comparison.reward_line(ours, refs))
+        print(comparison.reversal_line(ours, refs))
     return 0
 
 

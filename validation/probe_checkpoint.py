@@ -30,13 +30,16 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import fetch_params as fp  # noqa: E402
-import nest_routine as nr  # noqa: E402
-import protocol  # noqa: E402
-import run_control as rc  # noqa: E402
-import stim_all_model as sam  # noqa: E402
-from weight_spread import spread  # noqa: E402
+import checkpoint
+import fetch_params as fp
+import geometry
+import modes
+import nest_routine as nr
+import protocol
+import rates
+import run_folder as rf
+from errors import Refused
+from weight_spread import spread
 
 PATTERNS = ('T1', 'T2', 'T')
 POPS = ('MSN_d1', 'MSN_d2', 'GPi')
@@ -74,7 +77,7 @@ def afferent_drive(sources, targets, rates_by_source, target_ids):
 def restore(net, sim, bg, data):
     """Weights and traces of the checkpoint on the rebuilt network (checked, then
     read back and compared: a probe of the wrong weights would be worthless)."""
-    state = sam.PlasticState(net, bg['n_report_channels'], sim['weights_readout_msn'],
+    state = modes.PlasticState(net, bg['n_report_channels'], sim['weights_readout_msn'],
                              bg['plastic_projections'])
     state.check(data)
     state.restore(data, bg)
@@ -88,7 +91,7 @@ def restore(net, sim, bg, data):
 def simulate_probes(net, sim, pattern, n_episodes, n_total):
     """Spike counts per neuron of POPS summed over the probe's stimulus windows."""
     import nest
-    stim = sam.Stimulus(net, sam.scaled_subset(sim, 'pl_n_stim'), net.rngs.py, sim['stim_delay'])
+    stim = modes.Stimulus(net, modes.scaled_subset(sim, 'pl_n_stim'), net.rngs.py, sim['stim_delay'])
     ep_len = protocol.episode_length_ms(sim)
     lvl1, lvl2 = protocol.stimulus_levels('CS-', pattern, sim)
     net.inputs.run(sim['pl_warmup'], 'warmup')
@@ -103,7 +106,7 @@ def simulate_probes(net, sim, pattern, n_episodes, n_total):
         for name, rec in net.recorders.items():
             senders, times = nr.read_events(rec, clear=True)
             if name in counts:
-                counts[name] += nr.spike_counts(senders, times, net.first_id(name),
+                counts[name] += rates.spike_counts(senders, times, net.first_id(name),
                                                 len(counts[name]), start, stop)
     return counts
 
@@ -113,17 +116,18 @@ def probe(log_dir, pattern='T2', n_episodes=3, progress=print):
     the GPi drive (see the module docstring). It runs in one process, with as
     many threads as the run had virtual processes (its network depends on them)."""
     import nest
+
     import ini_all
-    meta, sim, bg = sam.run_params(log_dir, progress, LABEL)
+    meta, sim, bg = checkpoint.run_params(log_dir, progress, LABEL)
     if sim['mode'] != 'plasticity':
         raise fp.ParamError('%s %s: the run there is %s; only plasticity runs have a '
                             'checkpoint' % (LABEL, log_dir, sim['mode']))
-    data = rc.read_checkpoint(log_dir, LABEL)
-    sim['nbcpu'] = rc.rebuild_threads(meta, 1, None, LABEL, log_dir)
-    net = ini_all.build_network(sim, bg, nr.make_rngs(sim['msd']), progress)
+    data = rf.read_checkpoint(log_dir, LABEL)
+    sim['nbcpu'] = checkpoint.rebuild_threads(meta, 1, None, LABEL, log_dir)
+    net = ini_all.build_network(sim, bg, geometry.make_rngs(sim['msd']), progress)
     restore(net, sim, bg, data)
     n_total = protocol.n_episodes(sim)
-    nest.rng_seed = rc.resume_seed(sim['msd'], n_total)
+    nest.rng_seed = checkpoint.resume_seed(sim['msd'], n_total)
     counts = simulate_probes(net, sim, pattern, n_episodes, n_total)
     seconds = n_episodes * sim['stim_duration'] / 1000.0
     rates = {p: c / seconds for p, c in counts.items()}
@@ -180,7 +184,7 @@ def main(argv=None):
     try:
         result = probe(args.logdir, args.pattern, args.episodes,
                        progress=lambda line: print(line, file=sys.stderr))
-    except fp.ParamError as err:
+    except Refused as err:
         sys.exit('error: %s' % err)
     print('\n'.join(report(result)))
     if args.out:

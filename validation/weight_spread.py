@@ -19,13 +19,11 @@ Wmax, docs/model.md §5 and Q-28). A small network has few MSNs per channel, so
 the two cases differ between scales; this report shows which one a run is in.
 """
 import argparse
-import os
 import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import run_folder as rf  # noqa: E402
+import run_folder as rf
 
 TOP_FRACTION = 0.10            # "top tenth" of the MSNs of a channel
 PERCENTILES = (50, 90, 99)

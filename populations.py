@@ -1,0 +1,21 @@
+"""Names of the model's populations, groups, modes and conditions, defined once."""
+
+MODES = ('resting_state', 'action_selection', 'plasticity')
+TASK_MODES = ('action_selection', 'plasticity')          # the modes made of episodes
+CONDITIONS = ('normal', 'parkinson', 'schizophrenia')    # STDP windows (docs/model.md §7)
+
+NUCLEI = ('GPi', 'MSN', 'FSI', 'STN', 'GPe')             # creation order (docs/model.md §1.4)
+INPUTS = ('CSN', 'PTN', 'CMPf')                          # cortical and thalamic input layers
+STIMULATED_INPUTS = ('CSN', 'PTN')                       # the layers a task stimulus drives
+SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')                   # populations the scale knob shrinks
+MSN_HALVES = ('MSN_d1', 'MSN_d2')
+RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')   # spike recorders
+SPIKE_RECORDERS = RECORDED + INPUTS + ('CSN_stim', 'PTN_stim')          # spike files
+POSITION_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake') + INPUTS
+AS_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')          # action-selection rates
+PL_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')   # plasticity rates
+COMPARED_POPS = ('GPi', 'MSN_d1', 'MSN_d2')              # the populations of the comparisons
+RESTING_REPORTED = ('GPi', 'GPe', 'STN', 'FSI', 'MSN_d1', 'MSN_d2')   # a resting run's summary
+CHANNELS = tuple(range(6))                               # channel indices of the files
+
+INPUT_DRIVES = ('spike_train_injector', 'poisson_generator_ps', 'poisson_generator')
