@@ -102,7 +102,7 @@ def resume_setup(log_dir, progress=print):
 def resume_params(args, allowed, ranks, progress):
     """(sim, bg, checkpoint, run.json) of ``--resume``: run.json's parameters with
     the allowed ``--set`` values, on the run's own number of virtual processes
-    (:func:`run_control.rebuild_threads`)."""
+    (:func:`rebuild_threads`)."""
     sim, bg, resume, meta = resume_setup(args.resume, progress)
     sim.update(allowed)
     sim['nbcpu'] = rebuild_threads(meta, ranks, allowed.get('nbcpu'), log_dir=args.resume)
@@ -184,3 +184,21 @@ def resume_seed(msd, episode):
     so the continued run draws fresh noise instead of replaying its start."""
     state = np.random.SeedSequence([int(msd), int(episode), 0x7265]).generate_state(1)[0]
     return int(state % (2 ** 31 - 2)) + 1
+
+
+def prepare_resume(sim, resume, meta, log_dir, extra, commit):
+    """Cut the run's files back to its checkpoint and derive the NEST seed of the
+    continued run; ``extra`` (the new run.json's additions) gets this resume.
+
+    Returns
+    -------
+    int
+        The seed to give NEST (:func:`resume_seed`).
+    """
+    n = resume['next_episode']
+    rf.truncate_per_episode(log_dir, 'plasticity', n)
+    rf.truncate_spikes(log_dir, 'plasticity', sim['pl_warmup'] + protocol.episode_length_ms(sim) * n)
+    seed = resume_seed(sim['msd'], n)
+    extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed,
+                                                   'git_commit': commit}]
+    return seed

@@ -10,7 +10,7 @@ import numpy as np
 import protocol
 from errors import cut, shown
 from fetch_params import ParamError
-from populations import INPUTS, NUCLEI, SCALED
+from populations import INPUTS, NUCLEI, SCALED, STIMULATED_INPUTS
 
 
 def split_key(key):
@@ -23,7 +23,7 @@ def max_contacts(key, bg):
     """nu: maximal number of contacts per target neuron (docs/model.md §4.2)."""
     src, tgt = split_key(key)
     alpha = bg['alpha'][key]
-    if src in ('CSN', 'PTN'):
+    if src in STIMULATED_INPUTS:
         return float(alpha)
     return bg['count' + src] / bg['count' + tgt] * bg['ProjPercent'][key] * alpha
 

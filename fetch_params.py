@@ -11,7 +11,7 @@ import os
 
 from errors import Refused, cut, shown
 from errors import bad_value as _bad_value
-from populations import CONDITIONS, INPUT_DRIVES, MODES
+from populations import CONDITIONS, HALVES, INPUT_DRIVES, MODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECTIONS = (
@@ -85,7 +85,7 @@ def _windows(v):
             all(isinstance(c, dict) and set(c) == {'burst', 'dip'} and
                 all(isinstance(c[p], dict) and set(c[p]) == {'d1', 'd2'} and
                     all(isinstance(c[p][h], list) and len(c[p][h]) == 2 and
-                        all(_fraction(f) for f in c[p][h]) for h in ('d1', 'd2'))
+                        all(_fraction(f) for f in c[p][h]) for h in HALVES)
                     for p in ('burst', 'dip'))
                 for c in v.values()))
 
@@ -388,9 +388,8 @@ def check_combination(sim, bg):
         plasticity without plastic synapses; a transmission delay off the dt grid.
     """
     if sim['plasticity'] and not bg['plastic_syn']:
-        raise ParamError("bgParams: key 'plastic_syn' has bad value False; allowed: True when "
-                         "the plasticity mode is on (the protocol needs the dopamine-STDP "
-                         "synapses)")
+        raise bad_value('bgParams', 'plastic_syn', False, 'True when the plasticity mode is on '
+                        '(the protocol needs the dopamine-STDP synapses)')
     delays = dict(bg['tau'], input_delay=bg['input_delay'])
     for key, d in delays.items():
         if not on_grid(d, sim['dt']):

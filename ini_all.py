@@ -16,7 +16,7 @@ import geometry
 import input_drive
 import nest_routine as nr
 from errors import Refused
-from populations import INPUTS, NUCLEI, RECORDED
+from populations import HALVES, INPUTS, MSN_HALVES, NUCLEI, RECORDED
 
 
 @dataclass
@@ -34,7 +34,7 @@ class BGNetwork:
     sizes, sizes_full : dict
         Simulated population sizes (this scale, scale 1).
     projections : list of dict
-        Rows of :func:`nest_routine.projection_table` plus 'n_synapses'
+        Rows of :func:`connectivity.projection_table` plus 'n_synapses'
         (integer part and remainder, NMDA copies included) and 'n_remainder'.
     """
     pops: dict
@@ -63,7 +63,7 @@ class BGNetwork:
 
     def rounded_xy(self, name):
         """Positions as written to the position files (3 decimals)."""
-        if name in ('MSN_d1', 'MSN_d2'):
+        if name in MSN_HALVES:
             return geometry.round3(self.xy['MSN'][:len(self.pops[name])])
         return geometry.round3(self.xy[name][:, :2])
 
@@ -251,7 +251,7 @@ def build_network(sim, bg, rngs, progress=print, detail=None):
     vt, da_gen = {}, {}
     interval = sim['vt_deliver_interval'][sim['mode']]
     stdp = bg['stdp']
-    for half in ('d1', 'd2'):
+    for half in HALVES:
         vt[half], da_gen[half], _ = nr.create_da_source(interval)
         nr.create_da_synapse('syn_' + half, vt[half], stdp['A_plus_' + half],
                              stdp['A_minus_' + half], stdp)

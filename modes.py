@@ -21,8 +21,15 @@ import nest_routine as nr
 import parallel
 import protocol
 import rates
-from errors import Interrupted, Refused, RunFailed
-from populations import AS_RATE_POPS, PL_RATE_POPS, POSITION_POPS
+from errors import Interrupted, Refused, RunFailed, bad_value
+from populations import (
+    AS_RATE_POPS,
+    HALVES,
+    PL_RATE_POPS,
+    POSITION_POPS,
+    RESTING_REPORTED,
+    STIMULATED_INPUTS,
+)
 from protocol import episode_length_ms, episode_plan, reward_decision, stimulus_levels
 
 
@@ -36,7 +43,7 @@ def write_network_files(run_log, net, bg):
     run_log.write_table('centers.txt', net.centres)
     rows = {r['key']: r for r in net.projections}
     g = bg['plast_gain']
-    for half in ('d1', 'd2'):
+    for half in HALVES:
         defaults = nest.GetDefaults('syn_' + half)
         lines = ['syn_%s defaults: %s' % (half, {k: defaults[k] for k in (
             'A_plus', 'A_minus', 'Wmax', 'Wmin', 'b', 'tau_plus', 'tau_c', 'tau_n')})]
@@ -134,7 +141,7 @@ def run_resting_state(net, sim, bg, run_log, progress, stop_flag):
     progress('simulated %.0f ms in %.1f s (%.1f s per model second)'
              % (t_stop, sim_seconds, sim_seconds / (t_stop / 1000.0)))
     progress('rates (Hz): ' + ', '.join('%s %.3f' % (k, mean_rates[k]) for k in
-                                        ('GPi', 'GPe', 'STN', 'FSI', 'MSN_d1', 'MSN_d2')
+                                        RESTING_REPORTED
                                         if k in mean_rates))
     return {'sim_seconds': sim_seconds, 'model_ms': t_stop, 'rates': mean_rates,
             'n_spikes': int(sum(len(events[n][0]) for n in net.recorders))}
@@ -152,7 +159,7 @@ class Stimulus:
     def __init__(self, net, n_per_channel, rng, delay):
         self.inputs = net.inputs
         self.handles, self.subsets, self.recorders, self.first = {}, {}, {}, {}
-        for name in ('CSN', 'PTN'):
+        for name in STIMULATED_INPUTS:
             first = net.first_id(name)
             self.first[name] = first
             chosen = []
@@ -238,7 +245,7 @@ class EpisodeRates:
             out[name] = rates.channel_rates(counts, self.members[name][:n_channels],
                                          t_stop - t_start)
         if self.stimulus is not None:
-            for name in ('CSN', 'PTN'):
+            for name in STIMULATED_INPUTS:
                 s, t = events[name + '_stim']
                 n = len(self.net.pops[name])
                 counts = rates.spike_counts(s, t, self.stimulus.first[name], n, t_start, t_stop)
@@ -270,15 +277,15 @@ def dump_connections(run_log, net, stimulus, n_channels):
         run_log.write_table(name, rows, fmt=['%d', '%d', '%.18e'])
 
     for k in range(n_channels):
-        for inp in ('CSN', 'PTN'):
+        for inp in STIMULATED_INPUTS:
             ids = stimulus.subsets[inp][k] + stimulus.first[inp]
-            for half in ('d1', 'd2'):
+            for half in HALVES:
                 write('%s_c%d_to_MSN_%s.txt' % (inp, k, half),
                       nest.NodeCollection(sorted(ids.tolist())), net.pops['MSN_' + half])
-        for src_half in ('d1', 'd2'):
+        for src_half in HALVES:
             members = net.channels('MSN_' + src_half)[k] + net.first_id('MSN_' + src_half)
             src = nest.NodeCollection(sorted(members.tolist()))
-            for half in ('d1', 'd2'):
+            for half in HALVES:
                 write('MSN_%s_c%d_to_MSN_%s.txt' % (src_half, k, half), src,
                       net.pops['MSN_' + half])
 
@@ -404,12 +411,12 @@ class PlasticState:
         sources = sorted(p.split('->')[0] for p in projections)
         inputs = nest.NodeCollection(sorted(i for s in sources for i in net.pops[s].tolist()))
         self.plastic = {h: nest.GetConnections(source=inputs, synapse_model='syn_' + h)
-                        for h in ('d1', 'd2')}
+                        for h in HALVES}
         self.eta_sets = [nest.GetConnections(source=net.pops['MSN_d2'], target=net.pops[t])
                          for t in ('MSN_d1', 'MSN_d2', 'GPe', 'GPi')]
         # synapses onto the reported channels' MSNs only, for the per-episode read-out
         self.readout, self.channel_of, self.samples = {}, {}, {}
-        for h in ('d1', 'd2'):
+        for h in HALVES:
             first = net.first_id('MSN_' + h)
             channels = [readout_sample(m, max_msn, net.rngs.readout)
                         for m in net.channels('MSN_' + h)[:n_channels]]
@@ -426,7 +433,7 @@ class PlasticState:
     def mean_weights(self, n_channels):
         """Mean cortico-striatal weight (pA) per channel: D1 AMPA, D1 NMDA, D2 AMPA, D2 NMDA."""
         sums, counts = [], []
-        for h in ('d1', 'd2'):
+        for h in HALVES:
             w = nr.get_connections_array(self.readout[h], 'weight')['weight']
             chan, rec = self.channel_of[h]
             for port in (1, 2):
@@ -519,7 +526,7 @@ class PlasticState:
 
 def set_phase_windows(windows, phase_key, vt):
     """Apply the STDP windows of a phase and route both models to ``vt``."""
-    for h in ('d1', 'd2'):
+    for h in HALVES:
         a_plus, a_minus = windows[phase_key][h]
         nest.SetDefaults('syn_' + h, {'A_plus': a_plus, 'A_minus': a_minus,
                                       'volume_transmitter': vt})
@@ -538,12 +545,12 @@ def check_readout_times(sim, min_delay_ms):
     ep_len = episode_length_ms(sim)
     for name, t in (('pl_warmup', sim['pl_warmup']), ('episode length', ep_len)):
         if abs(t / period - round(t / period)) > 1e-9:
-            raise Refused(
-                "key 'vt_deliver_interval' has bad value %r for plasticity: %s = %g ms is not a "
-                'multiple of the trigger period %g ms (interval x min_delay %g ms), so weight '
-                'read-outs would fall between triggers; allowed: an interval whose period '
-                'divides both pl_warmup and the episode length (%g ms)'
-                % (interval, name, t, period, min_delay_ms, ep_len))
+            raise bad_value(
+                'simParams', 'vt_deliver_interval', interval,
+                'for plasticity, an interval whose trigger period (interval x min_delay %g ms) '
+                'divides both pl_warmup and the episode length (%g ms); with %g the period is '
+                '%g ms, and %s = %g ms is not a multiple of it, so weight read-outs would fall '
+                'between triggers' % (min_delay_ms, ep_len, interval, period, name, t))
 
 
 def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, state=None,
@@ -688,14 +695,14 @@ def preflight(net, sim):
     if sim['mode'] in ('action_selection', 'plasticity'):
         key = 'pl_n_stim' if sim['mode'] == 'plasticity' else 'as_n_stim'
         n = scaled_subset(sim, key)
-        for name in ('CSN', 'PTN'):
+        for name in STIMULATED_INPUTS:
             smallest = min(len(m) for m in net.channels(name))
             if smallest < n:
-                raise Refused(
-                    "key %r has bad value %r: at scale %g that is %d parrots per channel, but "
-                    "the smallest %s channel has %d; allowed: at most %d at this scale"
-                    % (key, sim[key], sim['scale'], n, name, smallest,
-                       int(smallest * sim[key] / n)))
+                raise bad_value(
+                    'simParams', key, sim[key],
+                    'at most %d at scale %g: that scales to %d parrots per channel, but the '
+                    'smallest %s channel has %d' % (int(smallest * sim[key] / n), sim['scale'], n,
+                                                    name, smallest))
 
 
 PROTOCOLS = {'resting_state': run_resting_state,

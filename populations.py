@@ -9,6 +9,7 @@ INPUTS = ('CSN', 'PTN', 'CMPf')                          # cortical and thalamic
 STIMULATED_INPUTS = ('CSN', 'PTN')                       # the layers a task stimulus drives
 SCALED = ('MSN', 'CSN', 'PTN', 'CMPf')                   # populations the scale knob shrinks
 MSN_HALVES = ('MSN_d1', 'MSN_d2')
+HALVES = ('d1', 'd2')                                    # D1 / D2: synapse models syn_d1, syn_d2
 RECORDED = ('GPi', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake')   # spike recorders
 SPIKE_RECORDERS = RECORDED + INPUTS + ('CSN_stim', 'PTN_stim')          # spike files
 POSITION_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi_fake') + INPUTS
@@ -16,6 +17,7 @@ AS_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'PTN', 'CSN')          # actio
 PL_RATE_POPS = ('GPi', 'MSN', 'MSN_d1', 'MSN_d2', 'FSI', 'GPe', 'STN')   # plasticity rates
 COMPARED_POPS = ('GPi', 'MSN_d1', 'MSN_d2')              # the populations of the comparisons
 RESTING_REPORTED = ('GPi', 'GPe', 'STN', 'FSI', 'MSN_d1', 'MSN_d2')   # a resting run's summary
+RESTING_ORDER = INPUTS + MSN_HALVES + ('FSI', 'STN', 'GPe', 'GPi')     # inputs to output
 CHANNELS = tuple(range(6))                               # channel indices of the files
 
 INPUT_DRIVES = ('spike_train_injector', 'poisson_generator_ps', 'poisson_generator')

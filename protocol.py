@@ -7,6 +7,7 @@ every reader of a run folder (``run_folder.py``, the figures, validation,
 the sweep tooling) call these functions with the parameters of the run, so
 a protocol number is never re-typed.
 """
+from populations import HALVES
 
 
 def n_episodes(sim):
@@ -108,7 +109,7 @@ def stdp_windows(sim, condition=None):
     """
     fractions = sim['stdp_windows'][condition or sim['condition']]
     return {phase: {half: tuple(times_dc(f, sim['dc']) for f in fractions[phase][half])
-                    for half in ('d1', 'd2')} for phase in ('burst', 'dip')}
+                    for half in HALVES} for phase in ('burst', 'dip')}
 
 
 def parse_fraction(f):

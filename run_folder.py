@@ -2,7 +2,7 @@
 
 A run folder (``log/`` or ``run4_k_4_l_02_m_1/log1/``) holds the files of one
 run. :data:`OUTPUTS` describes each of them once (name, modes that write it,
-when it is written, columns); the writer (``stim_all_model.RunLog``), the
+when it is written, columns); the writer (:class:`RunLog`), the
 fresh-run clean-up, the truncation on ``--resume`` and :class:`RunFolder`,
 the reader used by the figures, the validation scripts and the sweep tooling,
 all work from that description. Adding an output file is one entry in
@@ -31,7 +31,15 @@ import fetch_params as fp
 import geometry
 import protocol
 from errors import Refused, cut
-from populations import CHANNELS, MODES, POSITION_POPS, SPIKE_RECORDERS, TASK_MODES
+from populations import (
+    CHANNELS,
+    HALVES,
+    MODES,
+    POSITION_POPS,
+    SPIKE_RECORDERS,
+    STIMULATED_INPUTS,
+    TASK_MODES,
+)
 
 FORMAT_VERSION = 3          # run.json format written by this version of the package
 LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
@@ -82,7 +90,7 @@ OUTPUTS = (
     OutputFile('centers.txt', MODES, 'once', 'the 6 channel centres: x y (sheet units)'),
     OutputFile('weights_{half}.txt', MODES, 'once',
                'construction log of the plastic synapses (docs/model.md [Q-15])',
-               fields={'half': ('d1', 'd2')}),
+               fields={'half': HALVES}),
     OutputFile('mean_fr.json', ('resting_state',), 'once',
                '{population: mean rate (Hz) over record_start..end}'),
     OutputFile('At.json', ('resting_state',), 'once',
@@ -100,10 +108,10 @@ OUTPUTS = (
                fields={'pop': ('FSI', 'GPe', 'STN')}),
     OutputFile('{inp}_c{k}_to_MSN_{half}.txt', ('action_selection',), 'once',
                'target source weight (pA) from the stimulated parrots of channel k',
-               header='target source weight', fields={'inp': ('CSN', 'PTN'), 'k': CHANNELS, 'half': ('d1', 'd2')}),
+               header='target source weight', fields={'inp': STIMULATED_INPUTS, 'k': CHANNELS, 'half': HALVES}),
     OutputFile('MSN_{src}_c{k}_to_MSN_{half}.txt', ('action_selection',), 'once',
                'target source weight (pA) from the channel-k MSNs of one half',
-               header='target source weight', fields={'src': ('d1', 'd2'), 'k': CHANNELS, 'half': ('d1', 'd2')}),
+               header='target source weight', fields={'src': HALVES, 'k': CHANNELS, 'half': HALVES}),
     OutputFile('{name}.txt', ('plasticity',), 'per_episode',
                'CS_plus 0/1, CS_minus 0/1, current_task +1/-1: one value per episode',
                fields={'name': ('CS_plus', 'CS_minus', 'current_task')}),
@@ -586,7 +594,7 @@ class RunFolder:
         weights : ndarray of float
             Its weight (pA).
         """
-        if half not in ('d1', 'd2') or receptor not in ('AMPA', 'NMDA'):
+        if half not in HALVES or receptor not in ('AMPA', 'NMDA'):
             raise ValueError("half must be 'd1' or 'd2' and receptor 'AMPA' or 'NMDA', got %r, %r"
                              % (half, receptor))
         port = self.bg['receptor'][receptor]      # checkpoints exist only beside run.json

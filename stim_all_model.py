@@ -24,7 +24,6 @@ import parallel
 import run_control as rc
 import run_folder as rf
 from errors import Interrupted, Refused, RunFailed, cut
-from protocol import episode_length_ms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -235,20 +234,15 @@ def run(sim, bg, resume, meta, run_log, stop, progress, detail=None):
 
 
 def prepare_folder(sim, resume, meta, run_log, extra, commit, progress, nest_routine):
-    """A fresh run removes the files of an earlier one; a resumed run cuts its
-    files back to the checkpoint and reseeds NEST (``extra`` gets the resume)."""
+    """A fresh run removes the files of an earlier one; a resumed run is cut back
+    to its checkpoint and reseeded (:func:`checkpoint.prepare_resume`)."""
     if resume is None:
         run_log.clean()
         return
-    n = resume['next_episode']
-    rf.truncate_per_episode(run_log.dir, 'plasticity', n)
-    rf.truncate_spikes(run_log.dir, 'plasticity', sim['pl_warmup'] + episode_length_ms(sim) * n)
-    seed = checkpoint.resume_seed(sim['msd'], n)
+    seed = checkpoint.prepare_resume(sim, resume, meta, run_log.dir, extra, commit)
     nest_routine.reseed(seed)            # fresh noise, not a replay of the first episodes
-    extra['resumes'] = meta.get('resumes', []) + [{'episode': n, 'nest_seed': seed,
-                                                   'git_commit': commit}]
     progress('resuming at episode %d with NEST seed %d (derived from msd %d and the '
-             'episode)' % (n, seed, sim['msd']))
+             'episode)' % (resume['next_episode'], seed, sim['msd']))
 
 
 def mark_run(run_log, meta, **status):

@@ -8,6 +8,7 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 
 import style
 from episode_axes import episode_frame, phase_header
+from populations import RESTING_ORDER, STIMULATED_INPUTS
 from run_folder import RunFolderError
 from selection import (
     CH,
@@ -26,9 +27,7 @@ FEMTO_BELOW = 0.1            # pA: weight changes smaller than this are shown in
 SAME_CHANGE = 1e-3           # AMPA and NMDA changes equal to this fraction of the largest
 RASTER_MS = 500.0            # resting raster length
 RASTER_MAX_NEURONS = 80      # neurons shown per raster
-RESTING_ORDER = ('CSN', 'PTN', 'CMPf', 'MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
 MAX_LEVEL_TICKS = 6          # AS maps: a tick per input level up to this many, else every other
-STIM_INPUTS = ('CSN', 'PTN')
 LEGEND_COLUMNS = 3           # entries per row of the legends under the maps
 POP_NAMES = MappingProxyType({'MSN_d1': 'D1 MSN', 'MSN_d2': 'D2 MSN'})
 DECISION_COLOUR = MappingProxyType({'burst': style.OKABE_ITO['green'], 'dip': style.OKABE_ITO['purple']})
@@ -351,7 +350,7 @@ def figure_1e(inp):
     need_files(run, 'MSN_d1.txt', 'MSN_d2.txt')
     pos = {half: run.positions('MSN_' + half) for half, _ in HALVES}
     fig, axes = style.subplots(2, 2, style.FULL_WIDTH, 6.9)
-    for row, inp_name in enumerate(STIM_INPUTS):
+    for row, inp_name in enumerate(STIMULATED_INPUTS):
         for col, (half, name) in enumerate(HALVES):
             ax = axes[row, col]
             counts = []

@@ -10,6 +10,7 @@ import numpy as np
 import fetch_params as fp
 import protocol
 import style
+from populations import HALVES
 
 WINDOW_FIGURES = MappingProxyType({            # name: (condition, file)
     '3D': ('normal', 'Figure_3_D.png'), '8C': ('parkinson', 'Figure_8_C.png'),
@@ -60,7 +61,7 @@ def stdp_window_figure(condition):
     dt = np.linspace(-span, span, 501)
     fig, axes = style.subplots(2, 2, style.FULL_WIDTH, 4.3, sharex=True)
     for i, phase in enumerate(('burst', 'dip')):
-        for j, half in enumerate(('d1', 'd2')):
+        for j, half in enumerate(HALVES):
             ax = axes[i, j]
             a_plus, a_minus = win[phase][half]
             y = window_curve(dt, a_plus, a_minus, tau) / dc

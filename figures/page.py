@@ -47,10 +47,10 @@ def markdown_cells(line):
 
 
 def z_scores(ours, published):
-    """One (z ch1, z ch2) per row of ``learning_curves.table``, in its row order.
+    """One (z ch1, z ch2) per row of ``comparison.table``, in its row order.
 
     z = (our mean − published mean) / sd, the sd floored as
-    ``learning_curves.band`` floors it (the sd its verdict uses).
+    ``comparison.band`` floors it (the sd its verdict uses).
     """
     wins, mine = comparison.our_window_means(ours)
     ref_means = [comparison.window_means(r, comparison.windows(r)) for r in published]

@@ -38,8 +38,9 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import comparison
 import run_folder as rf
+from populations import RESTING_REPORTED
 
-NUCLEI = ('MSN_d1', 'MSN_d2', 'FSI', 'STN', 'GPe', 'GPi')
+NUCLEI = RESTING_REPORTED
 
 
 def run_once(log_dir, sets, bg_sets=()):

@@ -39,10 +39,11 @@ import protocol
 import rates
 import run_folder as rf
 from errors import Refused
+from populations import COMPARED_POPS, HALVES
 from weight_spread import spread
 
 PATTERNS = ('T1', 'T2', 'T')
-POPS = ('MSN_d1', 'MSN_d2', 'GPi')
+POPS = COMPARED_POPS
 LABEL = 'probe_checkpoint'
 
 
@@ -82,7 +83,7 @@ def restore(net, sim, bg, data):
     state.check(data)
     state.restore(data, bg)
     back = state.snapshot()
-    for h in ('d1', 'd2'):
+    for h in HALVES:
         if not np.array_equal(back[h + '_weight'], data[h + '_weight']):
             raise RuntimeError('the restored %s weights differ from checkpoint.npz' % h)
     return state
@@ -134,7 +135,7 @@ def probe(log_dir, pattern='T2', n_episodes=3, progress=print):
     out = {'episode': data['next_episode'], 'pattern': pattern, 'n_episodes': n_episodes,
            'rates': rates, 'members': {p: net.channels(p) for p in POPS}}
     gpi_ids = np.asarray(net.pops['GPi'].tolist())
-    for half in ('d1', 'd2'):
+    for half in HALVES:
         src = 'MSN_' + half
         d = nr.get_connections_array(nest.GetConnections(source=net.pops[src],
                                                          target=net.pops['GPi']),

@@ -24,6 +24,7 @@ import sys
 import numpy as np
 
 import run_folder as rf
+from populations import HALVES
 
 TOP_FRACTION = 0.10            # "top tenth" of the MSNs of a channel
 PERCENTILES = (50, 90, 99)
@@ -71,7 +72,7 @@ def spread(values, top=TOP_FRACTION):
 def channel_rows(run, receptor, channels):
     """(episode, [(half, channel, spread dict)]) of one run folder."""
     rows = []
-    for half in ('d1', 'd2'):
+    for half in HALVES:
         episode, targets, weights = run.checkpoint_weights(half, receptor)
         ids, mean = per_msn_mean(targets, weights)
         members = run.channel_ids('MSN_' + half)
