@@ -46,8 +46,9 @@ command -v mpicc >/dev/null || { echo "install_nest_mpi: mpicc not found; instal
 
 [ -x "$env_dir/bin/python3" ] || "$python" -m venv "$env_dir"
 "$env_dir/bin/python3" -m pip install -q --upgrade pip
-# The package's own requirements, without the threads-only NEST wheel.
-grep -v '^nest-simulator' "$here/requirements.txt" > "$env_dir/requirements-no-nest.txt"
+# The package's own requirements, without the threads-only NEST wheel (and without the
+# editable install of the package, whose dependencies would bring that wheel back).
+grep -v -e '^nest-simulator' -e '^-e ' "$here/requirements.txt" > "$env_dir/requirements-no-nest.txt"
 "$env_dir/bin/python3" -m pip install -q -r "$env_dir/requirements-no-nest.txt" mpi4py
 echo "install_nest_mpi: building NEST $nest_version with MPI (about 16 minutes on 2 cores)"
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
