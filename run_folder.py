@@ -716,8 +716,12 @@ def params_digest(sim, bg):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_run_json(log_dir, label='--resume'):
-    """run.json of a folder, with a clear error if it is missing, truncated or foreign."""
+RUN_JSON_KEYS = ('mode', 'msd', 'simParams', 'bgParams')   # what a run of this package has
+
+
+def read_run_json(log_dir, label='--resume', required=RUN_JSON_KEYS):
+    """run.json of a folder, with a clear error if it is missing, truncated or foreign
+    (``required``: the keys it must hold; () only checks that it is a JSON object)."""
     path = os.path.join(log_dir, 'run.json')
     if not os.path.exists(path):
         raise Refused('%s %s: no run.json in that folder' % (label, log_dir))
@@ -730,7 +734,7 @@ def read_run_json(log_dir, label='--resume'):
                             % (label, log_dir, str(err)[:120])) from None
     if not isinstance(meta, dict):
         raise Refused('%s %s: run.json is not a run description' % (label, log_dir))
-    for key in ('mode', 'msd', 'simParams', 'bgParams'):
+    for key in required:
         if key not in meta:
             raise Refused('%s %s: run.json lacks the key %r; it was not written by '
                                 'this package' % (label, log_dir, key))
