@@ -41,7 +41,7 @@ from populations import (
     TASK_MODES,
 )
 
-FORMAT_VERSION = 3          # run.json format written by this version of the package
+FORMAT_VERSION = 4          # run.json format written by this version of the package
 LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
 
 
@@ -316,6 +316,11 @@ FORMAT_1_CODE_KEYS = {'simParams': ('stim_delay', 'stdp_windows', 'weights_reado
 # formats 1 and 2 was made with (not the new defaults).
 FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': False}
 
+# simParams keys added in format 4 (how the input projections are drawn), with the
+# value every run of formats 1 to 3 was made with.
+FORMAT_3_IMPLIED = {'input_draw': 'nest'}
+IMPLIED = dict(FORMAT_2_IMPLIED, **FORMAT_3_IMPLIED)   # left out of the parameter digest
+
 
 def upgrade_meta(meta, default_sim, default_bg):
     """Bring a run.json of an older format to :data:`FORMAT_VERSION`.
@@ -350,11 +355,12 @@ def upgrade_meta(meta, default_sim, default_bg):
                 if key not in meta[section]:
                     meta[section][key] = defaults[key]
                     added.append(key)
-    if version <= 2:
-        for key, value in FORMAT_2_IMPLIED.items():
-            if key not in meta['simParams']:
-                meta['simParams'][key] = value
-                added.append(key)
+    for implied, last in ((FORMAT_2_IMPLIED, 2), (FORMAT_3_IMPLIED, 3)):
+        if version <= last:
+            for key, value in implied.items():
+                if key not in meta['simParams']:
+                    meta['simParams'][key] = value
+                    added.append(key)
     meta['format_version'] = FORMAT_VERSION
     return meta, added
 
@@ -707,17 +713,21 @@ class RunLog:
 def params_digest(sim, bg):
     """SHA-256 of the parameters that define a run (threads and mode flag excluded).
 
-    A key of ``run_folder.FORMAT_2_IMPLIED`` at its implied value is left out,
+    A key of :data:`IMPLIED` at its implied value is left out,
     so a run of an older format keeps its digest after the upgrade.
     """
     sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode') and
-           not (k in FORMAT_2_IMPLIED and v == FORMAT_2_IMPLIED[k])}
+           not (k in IMPLIED and v == IMPLIED[k])}
     text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_run_json(log_dir, label='--resume'):
-    """run.json of a folder, with a clear error if it is missing, truncated or foreign."""
+RUN_JSON_KEYS = ('mode', 'msd', 'simParams', 'bgParams')   # what a run of this package has
+
+
+def read_run_json(log_dir, label='--resume', required=RUN_JSON_KEYS):
+    """run.json of a folder, with a clear error if it is missing, truncated or foreign
+    (``required``: the keys it must hold; () only checks that it is a JSON object)."""
     path = os.path.join(log_dir, 'run.json')
     if not os.path.exists(path):
         raise Refused('%s %s: no run.json in that folder' % (label, log_dir))
@@ -730,7 +740,7 @@ def read_run_json(log_dir, label='--resume'):
                             % (label, log_dir, str(err)[:120])) from None
     if not isinstance(meta, dict):
         raise Refused('%s %s: run.json is not a run description' % (label, log_dir))
-    for key in ('mode', 'msd', 'simParams', 'bgParams'):
+    for key in required:
         if key not in meta:
             raise Refused('%s %s: run.json lacks the key %r; it was not written by '
                                 'this package' % (label, log_dir, key))

@@ -138,7 +138,7 @@ def damaged_meta(roots):
     for root in roots:
         for path in sorted(glob.glob(os.path.join(root, 'run4_k_*', 'log*', 'run.json'))):
             try:
-                rf.read_run_json(os.path.dirname(path), '--data')
+                rf.read_run_json(os.path.dirname(path), '--data', required=())
             except Refused as err:
                 raise Refused('--data %s: %s is unreadable (%s); repair it or move its log '
                               'folder away' % (cut(root), path, cut(err, 200))) from None
