@@ -36,6 +36,25 @@ import comparison
 import run_folder as rf
 
 
+def protocol_mismatch(names, ours, refs):
+    """Why our runs cannot be scored against ``refs`` ('' if they can): another
+    condition (kappa, lambda, eta, disease), or a protocol whose comparison
+    windows are not the published ones."""
+    wrong = comparison.parameter_mismatches(ours, refs[0])
+    if wrong:
+        return 'not the reference condition: %s' % '; '.join(wrong)
+    wanted = comparison.windows(refs[0])
+    for name, run in zip(names, ours):
+        if comparison.windows(run) != wanted:
+            return ('%s has the comparison windows %s (episodes con_ep %d, gen_ep %d, dis_ep '
+                    '%d), the published runs %s; allowed: runs of the paper\'s protocol (its '
+                    'windows are the ones the published values are given for)'
+                    % (name, comparison.window_names(comparison.windows(run)),
+                       run.sim['con_ep'], run.sim['gen_ep'], run.sim['dis_ep'],
+                       comparison.window_names(wanted)))
+    return ''
+
+
 def main(argv=None):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -49,15 +68,11 @@ def main(argv=None):
         print('error: no published logs (log0, log1, ...) in %s' % args.reference,
               file=sys.stderr)
         return 2
-    wanted = comparison.windows(refs[0])
+    error = protocol_mismatch(args.log_dir, ours, refs)
+    if error:
+        print('error: %s' % error, file=sys.stderr)
+        return 2
     for d, run in zip(args.log_dir, ours):
-        if comparison.windows(run) != wanted:
-            print('error: %s has the comparison windows %s (episodes con_ep %d, gen_ep %d, '
-                  'dis_ep %d), the published runs %s; allowed: runs of the paper\'s protocol '
-                  '(its windows are the ones the published values are given for)'
-                  % (d, comparison.window_names(comparison.windows(run)), run.sim['con_ep'], run.sim['gen_ep'],
-                     run.sim['dis_ep'], comparison.window_names(wanted)), file=sys.stderr)
-            return 2
         print('protocol of %s: %s' % (d, run.protocol_source))
     print('protocol of the reference: %s' % refs[0].protocol_source)
     try:
