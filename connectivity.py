@@ -355,3 +355,42 @@ def check_memory(sim, bg, ranks_here=1, ranks=1, available=None):
             'population, or --skip-memory-check to build it anyway'
             % (sim['scale'], cut('%d' % nodes, 40),
                cut('%d' % synapses, 40), need / 1e9, available / 1e9))
+
+
+
+def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256):
+    """Sources of ``k`` synapses per target, without repetition where the mask allows.
+
+    Each target gets ``k`` distinct sources drawn uniformly from those inside
+    its mask (focused: within ``radius``; diffuse: every source, weighted by
+    its number of periodic images in the mask as NEST's sampling would,
+    :func:`diffuse_multiplicity`) when the mask holds at least ``k``; a target
+    whose mask holds fewer draws them with repetition, as NEST's fixed
+    in-degree does for every target (docs/model.md §4.6).
+
+    Returns
+    -------
+    (src_idx, tgt_idx, n_repeated) : two int arrays indexing ``src_xy`` and
+        ``tgt_xy`` (``k`` rows per target, in target order) and the number of
+        targets whose mask held fewer than ``k`` sources.
+    """
+    n_tgt = len(tgt_xy)
+    src_idx = np.empty((n_tgt, k), dtype=np.int64)
+    repeated = 0
+    for start in range(0, n_tgt, chunk):
+        t = tgt_xy[start:start + chunk]
+        if diffuse:
+            weights = diffuse_multiplicity(src_xy, t).astype(float)
+        else:
+            d2 = ((t[:, None, 0] - src_xy[None, :, 0]) ** 2
+                  + (t[:, None, 1] - src_xy[None, :, 1]) ** 2)
+            weights = (d2 <= radius * radius).astype(float)
+        for i, w in enumerate(weights):
+            n_cand = int(np.count_nonzero(w))
+            if n_cand == 0:
+                raise ValueError('a target has no source inside its mask (radius %g)' % radius)
+            enough = n_cand >= k
+            repeated += not enough
+            src_idx[start + i] = rng.choice(len(src_xy), size=k, replace=not enough,
+                                            p=w / w.sum())
+    return src_idx.ravel(), np.repeat(np.arange(n_tgt), k), repeated

@@ -11,7 +11,7 @@ import os
 
 from errors import Refused, cut, shown
 from errors import bad_value as _bad_value
-from populations import CONDITIONS, HALVES, INPUT_DRIVES, MODES
+from populations import CONDITIONS, HALVES, INPUT_DRAWS, INPUT_DRIVES, MODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECTIONS = (
@@ -100,6 +100,7 @@ SIM_SCHEMA = {
     'scale': _num(0, 1, lo_open=True),
     'full_size_inputs': _BOOL,
     'input_generator': _choice(INPUT_DRIVES),
+    'input_draw': _choice(INPUT_DRAWS),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
     'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),
@@ -371,6 +372,10 @@ def protocol_notes(sim):
         notes.append('Istrong (%g) < Iweak (%g): channel 1 gets the WEAKER stimulus in CS+ and '
                      'the stronger one in CS-, i.e. the channels swap roles in the protocol '
                      '(docs/model.md §6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
+    if sim['input_draw'] != 'nest':
+        notes.append('input projections drawn %s (input_draw %r): a network of another '
+                     'connectivity than the original at any scale'
+                     % (sim['input_draw'].replace('_', ' '), sim['input_draw']))
     if sim['scale'] < 1 and not sim['full_size_inputs']:
         notes.append('scale %g with the input layers scaled too (full_size_inputs False): each '
                      'MSN draws its cortical inputs from fewer nodes and fires more than in the '

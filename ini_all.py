@@ -115,6 +115,14 @@ def _create_inputs(bg, sim, sizes, rngs, extent, pops, xy):
     return drive
 
 
+def _layer_xy(name, pops, xy):
+    """Positions (n, 2) of a layer; the MSN halves share the MSN positions."""
+    if name in MSN_HALVES:
+        n = len(pops['MSN_d1'])
+        return xy['MSN'][:n] if name == 'MSN_d1' else xy['MSN'][n:]
+    return xy[name][:, :2]
+
+
 def _halves(name, pops, xy):
     """[(NodeCollection, positions)] of a population; MSN gives its D1 and D2 halves."""
     if name == 'MSN':
@@ -147,8 +155,13 @@ def _connect(row, pre, post, conn_spec, syn_spec):
                err)) from None
 
 
-def _integer_part(row, bg, pops, radius, ports):
-    """Connect floor(K) synapses per target for one projection."""
+def _integer_part(row, bg, pops, radius, ports, draw=None):
+    """Connect floor(K) synapses per target for one projection.
+
+    ``draw``: None (NEST's fixed in-degree, with repetition), or (positions,
+    rng) to draw the sources of an input projection in NumPy without
+    repetition (:func:`_input_pairs`, ``input_draw`` 'without_repetition').
+    """
     src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
     if src == 'MSN' and tgt == 'MSN':
         for s, t, kk, w in connectivity.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
@@ -174,7 +187,26 @@ def _integer_part(row, bg, pops, radius, ports):
         else:
             spec = nr.excitatory_syn_spec('static_synapse', row['w_ampa'], row['w_nmda'], delay,
                                           ports)
-        _connect(row, pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
+        if draw is not None and src in INPUTS and k > 0:
+            _input_pairs(row, pops, t, k, radius, draw, spec)
+        else:
+            _connect(row, pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
+
+
+def _input_pairs(row, pops, target, k, radius, draw, spec):
+    """``k`` distinct sources per neuron of ``target`` from the sources in its mask
+    (repeated only where the mask holds fewer than ``k``), connected pair by pair
+    with ``spec`` (an AMPA synapse and its NMDA copy on the same pairs,
+    docs/model.md §4.8)."""
+    xy, rng = draw
+    src_ids = np.asarray(pops[row['src']].tolist())
+    tgt_ids = np.asarray(pops[target].tolist())
+    diffuse = not row['focused'] and radius is not None
+    si, ti, repeated = connectivity.draw_sources(
+        _layer_xy(row['src'], pops, xy), _layer_xy(target, pops, xy), k,
+        radius if radius is not None else np.inf, diffuse, rng)
+    row['n_repeated_targets'] = row.get('n_repeated_targets', 0) + repeated
+    nr.connect_pairs(src_ids[si], tgt_ids[ti], nr.pair_specs(spec))
 
 
 def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
@@ -199,9 +231,10 @@ def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
     return len(si) * len(specs)
 
 
-def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress):
+def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress, input_draw='nest'):
     """All projections in lexicographic key order; returns the table with counts."""
     table = connectivity.projection_table(bg, sizes_full)
+    draw = (xy, rngs.draw) if input_draw == 'without_repetition' else None
     ports = bg['receptor']
     for row in table:
         if row['skipped']:
@@ -214,7 +247,7 @@ def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress):
             radius = None
         else:
             radius = bg['diffuse_radius_factor'] * 1.0
-        _integer_part(row, bg, pops, radius, ports)
+        _integer_part(row, bg, pops, radius, ports, draw)
         row['n_remainder'] = _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports,
                                         rngs.conn)
         row['n_synapses'] = nr.num_connections() - n0
@@ -258,7 +291,7 @@ def build_network(sim, bg, rngs, progress=print, detail=None):
     detail = progress if detail is None else detail
     detail('created %d nodes in %.1f s' % (nest.GetKernelStatus('network_size'),
                                            time.time() - t_start))
-    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail)
+    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail, sim['input_draw'])
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
                     centres=geometry.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,

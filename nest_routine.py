@@ -62,6 +62,14 @@ def inhibitory_syn_spec(w_gaba, delay, ports):
             'receptor_type': ports['GABA']}
 
 
+def pair_specs(spec):
+    """The synapse dicts of a spec for :func:`connect_pairs` (a CollocatedSynapses
+    gives its AMPA and NMDA dicts, connected on the same pairs)."""
+    if isinstance(spec, nest.CollocatedSynapses):
+        return [dict(s) for s in spec.syn_specs]
+    return [dict(spec)]
+
+
 def connect_pairs(src_ids, tgt_ids, syn_specs):
     """Connect explicit (pre, post) id arrays one-to-one, once per synapse spec."""
     if len(src_ids) == 0:

@@ -41,7 +41,7 @@ from populations import (
     TASK_MODES,
 )
 
-FORMAT_VERSION = 3          # run.json format written by this version of the package
+FORMAT_VERSION = 4          # run.json format written by this version of the package
 LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
 
 
@@ -316,6 +316,11 @@ FORMAT_1_CODE_KEYS = {'simParams': ('stim_delay', 'stdp_windows', 'weights_reado
 # formats 1 and 2 was made with (not the new defaults).
 FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': False}
 
+# simParams keys added in format 4 (how the input projections are drawn), with the
+# value every run of formats 1 to 3 was made with.
+FORMAT_3_IMPLIED = {'input_draw': 'nest'}
+IMPLIED = dict(FORMAT_2_IMPLIED, **FORMAT_3_IMPLIED)   # left out of the parameter digest
+
 
 def upgrade_meta(meta, default_sim, default_bg):
     """Bring a run.json of an older format to :data:`FORMAT_VERSION`.
@@ -350,11 +355,12 @@ def upgrade_meta(meta, default_sim, default_bg):
                 if key not in meta[section]:
                     meta[section][key] = defaults[key]
                     added.append(key)
-    if version <= 2:
-        for key, value in FORMAT_2_IMPLIED.items():
-            if key not in meta['simParams']:
-                meta['simParams'][key] = value
-                added.append(key)
+    for implied, last in ((FORMAT_2_IMPLIED, 2), (FORMAT_3_IMPLIED, 3)):
+        if version <= last:
+            for key, value in implied.items():
+                if key not in meta['simParams']:
+                    meta['simParams'][key] = value
+                    added.append(key)
     meta['format_version'] = FORMAT_VERSION
     return meta, added
 
@@ -707,11 +713,11 @@ class RunLog:
 def params_digest(sim, bg):
     """SHA-256 of the parameters that define a run (threads and mode flag excluded).
 
-    A key of ``run_folder.FORMAT_2_IMPLIED`` at its implied value is left out,
+    A key of :data:`IMPLIED` at its implied value is left out,
     so a run of an older format keeps its digest after the upgrade.
     """
     sim = {k: v for k, v in sim.items() if k not in ('nbcpu', 'mode') and
-           not (k in FORMAT_2_IMPLIED and v == FORMAT_2_IMPLIED[k])}
+           not (k in IMPLIED and v == IMPLIED[k])}
     text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

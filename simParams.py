@@ -42,6 +42,15 @@ simParams = {
     #                           one Poisson draw per parrot per step (the
     #                           original's drive, ~2x slower at full scale).
     'input_generator': 'spike_train_injector',
+    # How the integer in-degree of the projections from the input layers (CSN,
+    # PTN, CMPf) is drawn:
+    #   'nest'                NEST's fixed in-degree inside the mask, sources may
+    #                         repeat (the original; at reduced scale a mask holds
+    #                         few input nodes, so repeats are frequent);
+    #   'without_repetition'  distinct sources per target wherever the mask holds
+    #                         enough (drawn in NumPy from msd); a reduced-scale
+    #                         candidate under study (docs/validation.md).
+    'input_draw': 'nest',
 
     # ------------------------------------------------------------------
     # Recording and output

@@ -6,7 +6,9 @@ Usage (from the repository root; runs in the background, one run at a time)::
     python3 validation/input_scale_study.py --root /tmp/input_study --scale 0.1 \
         --seeds 814 815 816 817 818 --episodes 30 --threads 2
 
-For each setting of ``full_size_inputs`` (False, True) and each seed it makes
+For each candidate of ``--settings`` (:data:`CANDIDATES`: input layers scaled
+or full-size, input projections drawn by NEST or without repetition) and each
+seed it makes
 a resting run (``--resting-ms``, the shipped parameters, as the full-scale
 resting figures of docs/validation.md) and a plasticity run of ``--episodes`` CS+
 episodes with the κ, λ and η of the ``--reference`` condition (read from its
@@ -41,6 +43,17 @@ import run_folder as rf
 from populations import RESTING_REPORTED
 
 NUCLEI = RESTING_REPORTED
+
+
+# The candidates of the reduced-scale study: how the input layers are sized and
+# how their projections are drawn (docs/validation.md).
+CANDIDATES = {
+    'scaled': {'full_size_inputs': False, 'input_draw': 'nest'},
+    'full': {'full_size_inputs': True, 'input_draw': 'nest'},
+    'scaled_norep': {'full_size_inputs': False, 'input_draw': 'without_repetition'},
+    'full_norep': {'full_size_inputs': True, 'input_draw': 'without_repetition'},
+}
+FOLDERS = {'scaled': 'full_inputs_False', 'full': 'full_inputs_True'}   # earlier studies' folders
 
 
 def run_once(log_dir, sets, bg_sets=()):
@@ -98,7 +111,8 @@ def main():
     p.add_argument('--episodes', type=int, default=10, help='CS+ episodes of the plasticity runs')
     p.add_argument('--resting-ms', type=float, default=3000.0)
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--settings', default='False,True', help='full_size_inputs values to run')
+    p.add_argument('--settings', default='scaled,full',
+                   help='candidates to run, comma-separated: %s' % ', '.join(CANDIDATES))
     p.add_argument('--resting-only', action='store_true', help='no plasticity runs')
     p.add_argument('--reference', default=os.path.join(os.path.dirname(REPO), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
@@ -114,13 +128,16 @@ def main():
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads, 'save_spikes=False']
     summary = {}
     for full in args.settings.split(','):
+        if full not in CANDIDATES:
+            p.error('--settings %s: allowed: %s' % (full, ', '.join(CANDIDATES)))
+        cand = ['%s=%s' % kv for kv in CANDIDATES[full].items()]
         rows = {'resting': [], 'd1_ch1': [], 'windows': [], 'wall_resting': [],
                 'wall_plasticity': []}
         for seed in args.seeds:
-            base = os.path.join(args.root, 'scale_%g' % args.scale, 'full_inputs_%s' % full,
+            base = os.path.join(args.root, 'scale_%g' % args.scale, FOLDERS.get(full, full),
                                 'msd_%d' % seed)
             rest = os.path.join(base, 'resting')
-            run_once(rest, common + ['full_size_inputs=%s' % full, 'msd=%d' % seed,
+            run_once(rest, common + cand + ['msd=%d' % seed,
                                      'simDuration=%r' % args.resting_ms])
             fr = rf.RunFolder(rest).resting_rates()
             rows['resting'].append([fr[n] for n in NUCLEI])
@@ -129,7 +146,7 @@ def main():
                 continue
             plast = os.path.join(base, 'plasticity_' + cond_name)
             run_once(plast, common + [
-                'full_size_inputs=%s' % full, 'msd=%d' % seed, 'resting_state=False',
+                *cand, 'msd=%d' % seed, 'resting_state=False',
                 'plasticity=True', 'con_ep=%d' % args.episodes, 'gen_ep=0', 'dis_ep=1',
                 'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'],
                 bg_sets)
@@ -140,7 +157,8 @@ def main():
             rows['wall_plasticity'].append(wall_per_model_s(plast))
         summary[full] = {k: np.asarray(v).tolist() for k, v in rows.items()}
         res = np.asarray(rows['resting'])
-        print('full_size_inputs=%s, scale %g, %d seeds' % (full, args.scale, len(args.seeds)))
+        print('%s (%s), scale %g, %d seeds' % (full, ', '.join(cand), args.scale,
+                                                len(args.seeds)))
         for i, n in enumerate(NUCLEI):
             print('  resting %-7s %8.4f +- %.4f Hz' % (n, res[:, i].mean(), res[:, i].std(ddof=1)))
         print('  wall per model second: resting %.2f s' % np.mean(rows['wall_resting']))
