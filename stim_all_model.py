@@ -297,7 +297,9 @@ def main(argv=None):
     if args.paper == 'list':
         print('\n'.join(conditions.paper_conditions()))
         return 0
-    if not args.verbose:
+    if args.verbose:
+        os.environ.pop('PYNEST_QUIET', None)
+    else:
         os.environ.setdefault('PYNEST_QUIET', '1')     # no banner when NEST is imported
     world = parallel.current()
 

@@ -4,8 +4,6 @@ where the mask holds enough. The rule against a short Python reference of what
 it must do, and in a built network: the in-degree and the synapse count (so
 the mean input) preserved, no repeated source where the mask allows, the
 original draw untouched."""
-import os
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,6 @@ import connectivity
 import fetch_params as fp
 import geometry
 
-os.environ.setdefault('PYNEST_QUIET', '1')
 
 
 def _sheet(n, rng):

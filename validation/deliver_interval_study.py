@@ -32,8 +32,10 @@ import numpy as np
 from comparison import POPS, reward_counts, window_means
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-def windows(n_episodes):
-    """First and last 10 episodes."""
+
+
+def first_and_last_ten(n_episodes):
+    """The study's two windows: the first and the last 10 episodes of its runs."""
     return ((0, 10), (n_episodes - 10, n_episodes))
 
 
@@ -101,7 +103,7 @@ def report(out, seeds, intervals, n_episodes):
     12 comparisons)."""
     complete = {k: [s for s in seeds if n_rows(run_dir(out, s, k)) >= n_episodes]
                 for k in intervals}
-    means = {(s, k): window_means(run_dir(out, s, k), windows(n_episodes))
+    means = {(s, k): window_means(run_dir(out, s, k), first_and_last_ten(n_episodes))
              for k in intervals for s in complete[k]}      # each run read once
     paired = [s for s in complete[intervals[0]] if s in complete[intervals[1]]]
     a, b = intervals
@@ -110,7 +112,7 @@ def report(out, seeds, intervals, n_episodes):
              '| paired diff %d-%d (mean +- sd) | diff / seed sd | paired t |' % (a, b, a, b),
              '|---|---|---|---|---|---|---|---|']
     rows = []
-    for lo, hi in windows(n_episodes):
+    for lo, hi in first_and_last_ten(n_episodes):
         for pop in POPS:
             for ch in (0, 1):
                 va, vb, pa, pb = [np.array([means[s, k][pop, (lo, hi)][ch] for s in group])
