@@ -12,7 +12,6 @@ import fetch_params as fp
 import geometry
 
 
-
 def _sheet(n, rng):
     return rng.uniform(-0.5, 0.5, size=(n, 2))
 
