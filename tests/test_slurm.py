@@ -147,11 +147,15 @@ def task_err(folder, job, index):
 
 
 def run_files(root):
-    """{path: mtime_ns} of every file in the run folders (``run4_*``) under ``root``."""
+    """{path: mtime_ns} of every file in the run folders (``run4_*``) under ``root``;
+    run.lock aside (a task that finds its run finished takes the lock to read
+    the run's state, and writes its PID there)."""
     out = {}
     for run in glob.glob(os.path.join(root, 'run4_*')):
         for top, _, names in os.walk(run):
             for name in names:
+                if name == rf.LOCK_NAME:
+                    continue
                 path = os.path.join(top, name)
                 out[path] = os.stat(path).st_mtime_ns
     return out
