@@ -809,7 +809,10 @@ class WriteError(Exception):
 
     def __init__(self, path, err):
         self.path, self.err = path, err
-        super().__init__(self.describe())
+        super().__init__(path, err)
+
+    def __str__(self):
+        return self.describe()          # when shown: the free space after the clean-up
 
     def describe(self):
         """'cannot write PATH: REASON (N MB free on that file system)'."""
