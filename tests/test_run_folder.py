@@ -245,7 +245,7 @@ def test_upgrade_of_a_format_1_run_json():
     meta, added = rf.upgrade_meta({'simParams': old_sim, 'bgParams': old_bg}, sim, bg)
     assert sorted(added) == ['full_size_inputs', 'input_generator', 'normalrate',
                              'plastic_projections', 'stdp_windows', 'stim_delay']
-    # formats 1 and 2 were made with the old drive, whatever today's default
+    # formats 1 and 2 were made with the old drive, whatever the current default
     assert meta['simParams']['input_generator'] == 'poisson_generator'
     assert meta['simParams']['full_size_inputs'] is False
     assert meta['format_version'] == rf.FORMAT_VERSION
