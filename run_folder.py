@@ -864,11 +864,10 @@ def describe_run(path):
     meta_path = os.path.join(path, 'run.json')
     if os.path.exists(meta_path):
         try:
-            with open(meta_path, encoding='utf-8') as fh:
-                meta = json.load(fh)
+            meta = read_run_json(path, 'describe', required=())
             parts.append('run.json: %s run, msd %s, status %s' % (
                 meta.get('mode', '?'), meta.get('msd', '?'), meta.get('status', '?')))
-        except (OSError, ValueError):
+        except Refused:
             parts.append('run.json (unreadable)')
     if os.path.exists(os.path.join(path, 'checkpoint.npz')):
         parts.append('checkpoint.npz')
@@ -880,20 +879,25 @@ def describe_run(path):
     return ', '.join(parts)
 
 
+def checkpoint_done(log_dir, sim, label):
+    """Whether the folder's checkpoint lies after the last episode of ``sim``'s
+    protocol (reads only its episode counter; Refused if it cannot be read)."""
+    episode = read_checkpoint(log_dir, label, keys=())['next_episode']
+    return episode >= protocol.n_episodes(sim)
+
+
 def refuse_finished(path):
     """Refuse a folder whose run has finished (run.json ``finished``, or a
     checkpoint after the last episode): ``--overwrite-unfinished`` keeps it."""
-    meta_path = os.path.join(path, 'run.json')
+    label = '--overwrite-unfinished'
     try:
-        with open(meta_path, encoding='utf-8') as fh:
-            meta = json.load(fh)
-        finished = meta.get('status') == 'finished'
-        if not finished and os.path.exists(os.path.join(path, 'checkpoint.npz')):
-            with np.load(os.path.join(path, 'checkpoint.npz')) as z:
-                finished = int(z['next_episode']) >= protocol.n_episodes(meta['simParams'])
-    except Exception:           # no run.json, or one that cannot say it finished
+        meta = read_run_json(path, label, required=('simParams',))
+        finished = meta.get('status') == 'finished' or (
+            os.path.exists(os.path.join(path, 'checkpoint.npz'))
+            and checkpoint_done(path, meta['simParams'], label))
+    except (Refused, KeyError, TypeError):   # no run.json, or one that cannot say it finished
         return
     if finished:
         raise Refused('log folder %s holds a finished run (%s); --overwrite-unfinished '
-                            'leaves it alone; allowed: --overwrite to replace it'
-                            % (path, describe_run(path)))
+                      'leaves it alone; allowed: --overwrite to replace it'
+                      % (path, describe_run(path)))

@@ -48,7 +48,6 @@ import tomllib
 from dataclasses import dataclass
 
 import fetch_params as fp
-import protocol
 import run_control as rc
 import run_folder as rf
 from errors import Refused
@@ -306,6 +305,11 @@ def expand(sweep, root=None, n_seeds=None, base_seed=None, extra_sim=None, extra
 # --------------------------------------------------------------------------
 # State of a run folder
 # --------------------------------------------------------------------------
+def _why(err):
+    """The reason of a refusal without its 'sweep FOLDER:' prefix, shortened."""
+    return fp.cut(str(err).split(': ', 1)[-1], 120)
+
+
 def state(run, check_lock=True):
     """State of a run's folder: one of :data:`STATES` (see :func:`state_reason`)."""
     return state_reason(run, check_lock)[0]
@@ -341,7 +345,7 @@ def state_reason(run, check_lock=True):
                                                                      meta['bgParams'])
     except (Refused, TypeError) as err:
         if os.path.exists(checkpoint):
-            return 'damaged', fp.cut(str(err).split(': ', 1)[-1], 120)
+            return 'damaged', _why(err)
         return 'incomplete', 'run.json unreadable, no checkpoint'
     if not same:
         return 'conflict', rf.describe_run(run.folder) + ', other parameters'
@@ -349,10 +353,9 @@ def state_reason(run, check_lock=True):
         return 'finished', ''
     if run.sim['mode'] == 'plasticity' and os.path.exists(checkpoint):
         try:
-            done = (rf.read_checkpoint(run.folder, 'sweep', keys=())['next_episode']
-                    >= protocol.n_episodes(run.sim))
+            done = rf.checkpoint_done(run.folder, run.sim, 'sweep')
         except Refused as err:
-            return 'damaged', fp.cut(str(err).split(': ', 1)[-1], 120)
+            return 'damaged', _why(err)
         return ('finished', '') if done else ('resumable', '')
     return 'incomplete', ''
 
