@@ -230,7 +230,12 @@ def remainder_pairs(src_xy, tgt_xy, frac, n_src, n_tgt_full, n_tgt, radius, diff
 
 
 def input_scale(sim):
-    """Scale of the input layers CSN, PTN, CMPf: 1 with ``full_size_inputs``."""
+    """Scale of the input layers CSN, PTN, CMPf (and of the stimulated subsets).
+
+    ``input_layer_scale`` when set, else 1 with ``full_size_inputs``, else the
+    network's ``scale``."""
+    if sim.get('input_layer_scale') is not None:
+        return float(sim['input_layer_scale'])
     return 1.0 if sim['full_size_inputs'] else sim['scale']
 
 
@@ -358,7 +363,85 @@ def check_memory(sim, bg, ranks_here=1, ranks=1, available=None):
 
 
 
-def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256):
+def virtual_pool(n, k, layer_scale, rule):
+    """Sources whose draw with repetition gives one target's repeats, or None
+    for no repeat (``rule`` 'without_repetition').
+
+    k draws with repetition from V sources give E[sum(m^2)] = k + k (k - 1) / V
+    (m: the synapses per source). 'full_scale_repeats': V = n / s, the repeats
+    of the full-size layer (s: ``layer_scale``, n: the sources in the mask).
+    'balanced_repeats': the V whose sum(m^2) misses the full network's two input
+    statistics by the same fraction, one above and one below: the variance of
+    the summed input, T = k + k (k - 1) n_f / n_f^2 with n_f = n / s, and the
+    variance over targets of the synapses from a random subset of the sources,
+    which is proportional to sum(m^2) - k^2 / n (C = T - k^2 / n_f in the full
+    network); at s = 1 both give V = n, NEST's own draw.
+    """
+    if rule == 'without_repetition':
+        return None
+    n_full = n / layer_scale
+    full_sq = k + k * (k - 1) / n_full
+    if rule == 'full_scale_repeats':
+        sq = full_sq
+    else:
+        c_full = full_sq - k * k / n_full
+        sq = (2 + k * k / (n * c_full)) / (1 / full_sq + 1 / c_full)
+    return k * (k - 1) / (sq - k) if sq > k else None
+
+
+def draw_statistics(k, n_full, layer_scale, rule):
+    """The two input statistics of one target's draw, relative to the full network.
+
+    A target draws ``k`` synapses from the n = ``n_full`` x ``layer_scale``
+    sources of its mask; with m_j the number of synapses from source j:
+
+    * ``temporal``: sum(m_j^2) / k, the factor on the variance of the summed
+      input of one target (1 + (k - 1) / n for NEST's draw, 1 without
+      repetition, 1 + (k - 1) / n_full with a full-size layer's repeats);
+    * ``subset``: the variance over targets of the synapses from a random
+      subset of the sources (a stimulated subset), p (1 - p) n / (n - 1)
+      (sum(m_j^2) - k^2 / n), divided by its value in the full network.
+
+    ``rule``: 'nest' or a NumPy draw of :func:`virtual_pool`.
+    """
+    def stats(n, sq):
+        return sq / k, (sq - k * k / n) * n / (n - 1)
+    full_sq = k * (1 + (k - 1) / n_full)
+    n = n_full * layer_scale
+    pool = n if rule == 'nest' else virtual_pool(n, k, layer_scale, rule)
+    sq = k if pool is None else k + k * (k - 1) / pool
+    temporal, subset = stats(n, sq)
+    return temporal, subset / stats(n_full, full_sq)[1]
+
+
+def csn_mask(bg, scalefactor=(1, 1)):
+    """(k, n_full): the CSN->MSN integer in-degree and the CSN nodes a focused
+    mask holds at full size (sheet area 1, docs/model.md §4)."""
+    full, _ = population_sizes(bg, 1.0, scalefactor)
+    row = [r for r in projection_table(bg, full) if r['key'] == 'CSN->MSN'][0]
+    return row['k_int'], full['CSN'] * np.pi * bg['focused_radius'] ** 2
+
+
+def input_notes(sim, bg):
+    """What a reduced-scale run's inputs are, for the start of a run (lines of text)."""
+    s_in = input_scale(sim)
+    if sim['scale'] >= 1 or s_in >= 1:
+        return []
+    k, n_full = csn_mask(bg, sim['scalefactor'])
+    factor, count = draw_statistics(k, n_full, s_in, sim['input_draw'])
+    how = ('full_size_inputs False' if sim['input_layer_scale'] is None
+           else 'input_layer_scale %g' % s_in)
+    warn = (' (MSNs fire about twice the published rate at 0.1)'
+            if sim['input_draw'] == 'nest' else '')
+    return ['scale %g with the input layers at scale %g (%s), input_draw %r: each MSN\'s input '
+            'variance factor is %.2f and its stimulated-count variance %.2f of the full '
+            'network\'s (there %.2f and 1), so its rates are not the full network\'s%s; '
+            'full_size_inputs=True keeps them (docs/validation.md, Reduced scale)'
+            % (sim['scale'], s_in, how, sim['input_draw'], factor, count,
+               draw_statistics(k, n_full, 1.0, 'nest')[0], warn)]
+
+
+def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256, repeats=None):
     """Sources of ``k`` synapses per target, without repetition where the mask allows.
 
     Each target gets ``k`` distinct sources drawn uniformly from those inside
@@ -367,6 +450,12 @@ def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256):
     :func:`diffuse_multiplicity`) when the mask holds at least ``k``; a target
     whose mask holds fewer draws them with repetition, as NEST's fixed
     in-degree does for every target (docs/model.md §4.6).
+
+    With ``repeats`` = (rule, s) (s: the scale of the source layer), a target
+    repeats sources as :func:`virtual_pool` says: ``k`` draws with repetition
+    from V virtual sources give the multiplicities, and each distinct virtual
+    source is a distinct real source of the mask (``input_draw``
+    'full_scale_repeats' and 'balanced_repeats').
 
     Returns
     -------
@@ -389,8 +478,17 @@ def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256):
             n_cand = int(np.count_nonzero(w))
             if n_cand == 0:
                 raise ValueError('a target has no source inside its mask (radius %g)' % radius)
-            enough = n_cand >= k
+            pool = None if repeats is None else virtual_pool(n_cand, k, repeats[1], repeats[0])
+            if pool is None:
+                mult = np.ones(k, dtype=np.int64)
+            else:
+                mult = np.unique(rng.integers(0, max(1, int(round(pool))), size=k),
+                                 return_counts=True)[1]
+            enough = n_cand >= len(mult)
             repeated += not enough
-            src_idx[start + i] = rng.choice(len(src_xy), size=k, replace=not enough,
-                                            p=w / w.sum())
+            if enough:
+                chosen = rng.choice(len(src_xy), size=len(mult), replace=False, p=w / w.sum())
+                src_idx[start + i] = np.repeat(chosen, mult)
+            else:
+                src_idx[start + i] = rng.choice(len(src_xy), size=k, replace=True, p=w / w.sum())
     return src_idx.ravel(), np.repeat(np.arange(n_tgt), k), repeated

@@ -99,8 +99,11 @@ SIM_SCHEMA = {
                      all(_POS[0](x) for x in v)), 'a list of two numbers > 0'),
     'scale': _num(0, 1, lo_open=True),
     'full_size_inputs': _BOOL,
+    'input_layer_scale': ((lambda v: v is None or _num(0, 1, lo_open=True)[0](v)),
+                          'None or a number > 0 and <= 1'),
     'input_generator': _choice(INPUT_DRIVES),
     'input_draw': _choice(INPUT_DRAWS),
+    'msn_draw': _choice(INPUT_DRAWS),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
     'vt_deliver_interval': (_vt_dict, 'a dict {mode: integer >= 1} for the modes %s' % (MODES,)),
@@ -334,6 +337,7 @@ def _check_sim_consistency(sim, path):
             _fail(path, key, sim[key], 'a multiple of dt (%g ms), the simulation step'
                   % sim['dt'])
     _check_protocol(sim, path)
+    _check_input_layers(sim, path)
     n_gen = sim['gen_ep']
     for key in ('probe_T1', 'probe_T2'):
         bad = [p for p in sim[key] if not 1 <= p <= n_gen]
@@ -343,6 +347,18 @@ def _check_sim_consistency(sim, path):
         _fail(path, 'scalefactor', sim['scalefactor'], "[1, 1] (other sheet scale factors "
               "are inconsistent in the original model, docs/model.md [Q-11]; use 'scale' to shrink "
               "the network)")
+
+
+def _check_input_layers(sim, path):
+    s_in = sim['input_layer_scale']
+    if s_in is None:
+        return
+    if sim['full_size_inputs']:
+        _fail(path, 'input_layer_scale', s_in, 'None when full_size_inputs is True (set one '
+              'of the two: full_size_inputs=True is input_layer_scale=1)')
+    if s_in < sim['scale']:
+        _fail(path, 'input_layer_scale', s_in, 'None or a number from scale (%g) to 1: the '
+              'input layers are never smaller than the network' % sim['scale'])
 
 
 def _check_bg_consistency(bg, path):
@@ -372,15 +388,10 @@ def protocol_notes(sim):
         notes.append('Istrong (%g) < Iweak (%g): channel 1 gets the WEAKER stimulus in CS+ and '
                      'the stronger one in CS-, i.e. the channels swap roles in the protocol '
                      '(docs/model.md §6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
-    if sim['input_draw'] != 'nest':
-        notes.append('input projections drawn %s (input_draw %r): a network of another '
-                     'connectivity than the original at any scale'
-                     % (sim['input_draw'].replace('_', ' '), sim['input_draw']))
-    if sim['scale'] < 1 and not sim['full_size_inputs']:
-        notes.append('scale %g with the input layers scaled too (full_size_inputs False): each '
-                     'MSN draws its cortical inputs from fewer nodes and fires more than in the '
-                     'full network; set full_size_inputs=True for rates to compare with the '
-                     'paper (docs/performance.md, Scale and full-size inputs)' % sim['scale'])
+    for key, what in (('input_draw', 'input projections'), ('msn_draw', 'projections from MSNs')):
+        if sim[key] != 'nest':
+            notes.append('%s drawn %s (%s %r): a network of another connectivity than the '
+                         'original at any scale' % (what, sim[key].replace('_', ' '), key, sim[key]))
     return notes
 
 

@@ -31,6 +31,9 @@ class Rngs:
     draw : numpy.random.Generator
         Sources of the input projections when they are drawn in NumPy
         (``input_draw`` 'without_repetition'; unused by NEST's own draw).
+    draw_msn : numpy.random.Generator
+        Sources of the projections from MSNs when they are drawn in NumPy
+        (``msn_draw`` 'without_repetition').
     inputs : numpy.random.SeedSequence
         Root of the input trains of the ``spike_train_injector`` drive; one
         stream per stretch of time (``input_drive.InputDrive.load``).
@@ -43,16 +46,18 @@ class Rngs:
     readout: np.random.Generator
     inputs: np.random.SeedSequence
     draw: np.random.Generator = None
+    draw_msn: np.random.Generator = None
 
 
 def make_rngs(msd):
     """Derive all random streams of a run from the master seed ``msd`` (int >= 1)."""
-    children = np.random.SeedSequence(msd).spawn(6)   # child k is the same for any count
+    children = np.random.SeedSequence(msd).spawn(7)   # child k is the same for any count
     py_seed = int(children[2].generate_state(1)[0])
     return Rngs(nest_seed=int(msd), grid=np.random.RandomState(msd),
                 msn=np.random.default_rng(children[0]), conn=np.random.default_rng(children[1]),
                 py=random.Random(py_seed), readout=np.random.default_rng(children[3]),
-                inputs=children[4], draw=np.random.default_rng(children[5]))
+                inputs=children[4], draw=np.random.default_rng(children[5]),
+                draw_msn=np.random.default_rng(children[6]))
 
 
 def grid_positions(n, a0, a1, rng):

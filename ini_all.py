@@ -155,25 +155,28 @@ def _connect(row, pre, post, conn_spec, syn_spec):
                err)) from None
 
 
-def _integer_part(row, bg, pops, radius, ports, draw=None):
+def _integer_part(row, bg, pops, radius, ports, draw=None, draw_msn=None):
     """Connect floor(K) synapses per target for one projection.
 
-    ``draw``: None (NEST's fixed in-degree, with repetition), or (positions,
-    rng) to draw the sources of an input projection in NumPy without
-    repetition (:func:`_input_pairs`, ``input_draw`` 'without_repetition').
+    ``draw`` and ``draw_msn``: None (NEST's fixed in-degree, with repetition),
+    or (positions, rng) to draw the sources of an input projection
+    (``input_draw``) or of a projection from MSNs (``msn_draw``) in NumPy
+    without repetition (:func:`_distinct_pairs`).
     """
     src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
-    if src == 'MSN' and tgt == 'MSN':
-        for s, t, kk, w in connectivity.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
-                                              bg['asymmetry_2'], row['w_gaba']):
-            _connect(row, pops[s], pops[t], nr.indegree_conn_spec(kk, radius),
-                     nr.inhibitory_syn_spec(w, delay, ports))
-        return
     if src == 'MSN':
-        k_d1, k_d2 = connectivity.lambda_split(k, bg['overlap_d1d2'])[tgt]
-        for half, kk in (('MSN_d1', k_d1), ('MSN_d2', k_d2)):
-            _connect(row, pops[half], pops[tgt], nr.indegree_conn_spec(kk, radius),
-                     nr.inhibitory_syn_spec(row['w_gaba'], delay, ports))
+        if tgt == 'MSN':
+            parts = [(s, t, kk, w) for s, t, kk, w in connectivity.msn_collaterals(
+                k, bg['syn_asymm'], bg['asymmetry_1'], bg['asymmetry_2'], row['w_gaba'])]
+        else:
+            k_d1, k_d2 = connectivity.lambda_split(k, bg['overlap_d1d2'])[tgt]
+            parts = [('MSN_d1', tgt, k_d1, row['w_gaba']), ('MSN_d2', tgt, k_d2, row['w_gaba'])]
+        for s, t, kk, w in parts:
+            spec = nr.inhibitory_syn_spec(w, delay, ports)
+            if draw_msn is not None and kk > 0:
+                _distinct_pairs(row, pops, s, t, kk, radius, draw_msn, spec)
+            else:
+                _connect(row, pops[s], pops[t], nr.indegree_conn_spec(kk, radius), spec)
         return
     targets = ['MSN_d1', 'MSN_d2'] if tgt == 'MSN' else [tgt]
     plastic = bg['plastic_syn'] and row['key'] in bg['plastic_projections']
@@ -188,23 +191,23 @@ def _integer_part(row, bg, pops, radius, ports, draw=None):
             spec = nr.excitatory_syn_spec('static_synapse', row['w_ampa'], row['w_nmda'], delay,
                                           ports)
         if draw is not None and src in INPUTS and k > 0:
-            _input_pairs(row, pops, t, k, radius, draw, spec)
+            _distinct_pairs(row, pops, src, t, k, radius, draw, spec)
         else:
             _connect(row, pops[src], pops[t], nr.indegree_conn_spec(k, radius), spec)
 
 
-def _input_pairs(row, pops, target, k, radius, draw, spec):
-    """``k`` distinct sources per neuron of ``target`` from the sources in its mask
-    (repeated only where the mask holds fewer than ``k``), connected pair by pair
-    with ``spec`` (an AMPA synapse and its NMDA copy on the same pairs,
-    docs/model.md §4.8)."""
-    xy, rng = draw
-    src_ids = np.asarray(pops[row['src']].tolist())
+def _distinct_pairs(row, pops, source, target, k, radius, draw, spec):
+    """``k`` distinct neurons of ``source`` per neuron of ``target`` from those in
+    its mask (repeated only where the mask holds fewer than ``k``), connected
+    pair by pair with ``spec`` (for an input, an AMPA synapse and its NMDA copy
+    on the same pairs, docs/model.md §4.8)."""
+    xy, rng, repeats = draw
+    src_ids = np.asarray(pops[source].tolist())
     tgt_ids = np.asarray(pops[target].tolist())
     diffuse = not row['focused'] and radius is not None
     si, ti, repeated = connectivity.draw_sources(
-        _layer_xy(row['src'], pops, xy), _layer_xy(target, pops, xy), k,
-        radius if radius is not None else np.inf, diffuse, rng)
+        _layer_xy(source, pops, xy), _layer_xy(target, pops, xy), k,
+        radius if radius is not None else np.inf, diffuse, rng, repeats=repeats)
     row['n_repeated_targets'] = row.get('n_repeated_targets', 0) + repeated
     nr.connect_pairs(src_ids[si], tgt_ids[ti], nr.pair_specs(spec))
 
@@ -231,10 +234,19 @@ def _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports, rng):
     return len(si) * len(specs)
 
 
-def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress, input_draw='nest'):
+def _draw(rule, xy, rng, layer_scale):
+    """The NumPy draw of a family of projections: None for NEST's own draw, else
+    (positions, rng, None or (rule, scale of the source layer) for the repeats)."""
+    if rule == 'nest':
+        return None
+    return xy, rng, (None if rule == 'without_repetition' else (rule, layer_scale))
+
+
+def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress, sim):
     """All projections in lexicographic key order; returns the table with counts."""
     table = connectivity.projection_table(bg, sizes_full)
-    draw = (xy, rngs.draw) if input_draw == 'without_repetition' else None
+    draw = _draw(sim['input_draw'], xy, rngs.draw, connectivity.input_scale(sim))
+    draw_msn = _draw(sim['msn_draw'], xy, rngs.draw_msn, sim['scale'])
     ports = bg['receptor']
     for row in table:
         if row['skipped']:
@@ -247,7 +259,7 @@ def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress, input_draw='ne
             radius = None
         else:
             radius = bg['diffuse_radius_factor'] * 1.0
-        _integer_part(row, bg, pops, radius, ports, draw)
+        _integer_part(row, bg, pops, radius, ports, draw, draw_msn)
         row['n_remainder'] = _remainder(row, bg, pops, xy, sizes, sizes_full, radius, ports,
                                         rngs.conn)
         row['n_synapses'] = nr.num_connections() - n0
@@ -291,7 +303,7 @@ def build_network(sim, bg, rngs, progress=print, detail=None):
     detail = progress if detail is None else detail
     detail('created %d nodes in %.1f s' % (nest.GetKernelStatus('network_size'),
                                            time.time() - t_start))
-    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail, sim['input_draw'])
+    table = _connect_all(bg, pops, xy, sizes, sizes_full, rngs, detail, sim)
     net = BGNetwork(pops=pops, xy=xy, sizes=sizes, sizes_full=sizes_full,
                     centres=geometry.channel_centres(bg['n_channels'], bg['channel_ring_radius']),
                     channel_radius=bg['channel_radius'], projections=table, vt=vt,

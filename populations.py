@@ -21,4 +21,4 @@ RESTING_ORDER = INPUTS + MSN_HALVES + ('FSI', 'STN', 'GPe', 'GPi')     # inputs 
 CHANNELS = tuple(range(6))                               # channel indices of the files
 
 INPUT_DRIVES = ('spike_train_injector', 'poisson_generator_ps', 'poisson_generator')
-INPUT_DRAWS = ('nest', 'without_repetition')            # how input projections are drawn
+INPUT_DRAWS = ('nest', 'without_repetition', 'full_scale_repeats', 'balanced_repeats')            # how input projections are drawn

@@ -41,7 +41,7 @@ from populations import (
     TASK_MODES,
 )
 
-FORMAT_VERSION = 4          # run.json format written by this version of the package
+FORMAT_VERSION = 5          # run.json format written by this version of the package
 LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
 
 
@@ -319,7 +319,10 @@ FORMAT_2_IMPLIED = {'input_generator': 'poisson_generator', 'full_size_inputs': 
 # simParams keys added in format 4 (how the input projections are drawn), with the
 # value every run of formats 1 to 3 was made with.
 FORMAT_3_IMPLIED = {'input_draw': 'nest'}
-IMPLIED = dict(FORMAT_2_IMPLIED, **FORMAT_3_IMPLIED)   # left out of the parameter digest
+# simParams keys added in format 5 (an input layer scale of its own, the draw of
+# the projections from MSNs).
+FORMAT_4_IMPLIED = {'input_layer_scale': None, 'msn_draw': 'nest'}
+IMPLIED = dict(FORMAT_2_IMPLIED, **FORMAT_3_IMPLIED, **FORMAT_4_IMPLIED)   # left out of the parameter digest
 
 
 def upgrade_meta(meta, default_sim, default_bg):
@@ -355,7 +358,7 @@ def upgrade_meta(meta, default_sim, default_bg):
                 if key not in meta[section]:
                     meta[section][key] = defaults[key]
                     added.append(key)
-    for implied, last in ((FORMAT_2_IMPLIED, 2), (FORMAT_3_IMPLIED, 3)):
+    for implied, last in ((FORMAT_2_IMPLIED, 2), (FORMAT_3_IMPLIED, 3), (FORMAT_4_IMPLIED, 4)):
         if version <= last:
             for key, value in implied.items():
                 if key not in meta['simParams']:

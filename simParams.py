@@ -32,6 +32,11 @@ simParams = {
     # exploration) whose MSN rates are not the paper's; True to compare a
     # reduced-scale run with the paper (docs/performance.md, Scale and full-size inputs).
     'full_size_inputs': False,
+    # Scale of the input layers (and their stimulated subsets) between the
+    # network's scale and 1, for reduced-scale runs: None follows
+    # full_size_inputs (1 when True, else scale); a number such as 0.3 keeps
+    # that share of the full input layers (docs/validation.md, Reduced scale).
+    'input_layer_scale': None,
     # How each input node gets its Poisson train (the same process every
     # way: independent Poisson trains, spikes on the dt grid; docs/performance.md, Input drive):
     #   'spike_train_injector'  injector nodes loaded with trains drawn in
@@ -48,9 +53,23 @@ simParams = {
     #                         repeat (the original; at reduced scale a mask holds
     #                         few input nodes, so repeats are frequent);
     #   'without_repetition'  distinct sources per target wherever the mask holds
-    #                         enough (drawn in NumPy from msd); a reduced-scale
-    #                         candidate under study (docs/validation.md).
+    #                         enough (drawn in NumPy from msd);
+    #   'full_scale_repeats'  sources repeated per target as often as a
+    #                         full-size layer would repeat them, distinct
+    #                         otherwise (drawn in NumPy from msd);
+    #   'balanced_repeats'    repeated as often as misses the full network's
+    #                         input variance and stimulated-count variance by
+    #                         the same fraction (drawn in NumPy from msd);
+    # the last three are reduced-scale candidates under study
+    # (docs/validation.md, Reduced scale: how the input projections are drawn).
     'input_draw': 'nest',
+    # The same choice for the projections from MSNs, whose sources shrink with
+    # scale too: 'nest' (the original) or one of the NumPy draws of
+    # input_draw (reduced-scale candidates under study, docs/validation.md).
+    # In effect it
+    # changes MSN->MSN only: MSN->GPe and MSN->GPi draw more synapses per
+    # target than their mask holds MSNs at any scale, so they keep repeating.
+    'msn_draw': 'nest',
 
     # ------------------------------------------------------------------
     # Recording and output

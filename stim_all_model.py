@@ -141,7 +141,7 @@ def open_run(args, progress):
         return sim, bg, resume, meta, rf.RunLog(args.resume), lock
     sim, bg = fresh_params(args)
     check_memory(args, sim, bg)
-    for note in fp.protocol_notes(sim):
+    for note in fp.protocol_notes(sim) + connectivity.input_notes(sim, bg):
         progress('note: ' + note)
     log_dir = rc.prepare_log_dir(args.log_dir or 'log')
     lock = rc.RunLock(log_dir).acquire()

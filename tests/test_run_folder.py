@@ -401,3 +401,32 @@ def test_input_scale_study_runs_the_reference_condition(tmp_path, monkeypatch):
     cmd = calls[0]
     assert [cmd[i + 1] for i, a in enumerate(cmd) if a == '--bg-set'] == bg_sets
     assert cmd[cmd.index('--set') + 1] == 'scale=0.1'
+
+
+def test_input_scale_study_table_counts_the_band_and_the_bias():
+    """The study's Markdown table: a candidate at exactly the published means is
+    in the band everywhere with a rate ratio of 1; one at twice the MSN rates
+    has ratio 2 and leaves the band where 2x exceeds 3 floored sd; candidate
+    names parse into their simParams overrides."""
+    import input_scale_study as study
+    keys = [('GPi', (0, 10)), ('MSN_d1', (0, 10))]
+    ref = [{keys[0]: np.array([82.0, 84.0]), keys[1]: np.array([0.16, 0.06])},
+           {keys[0]: np.array([82.4, 84.2]), keys[1]: np.array([0.18, 0.06])}]
+    mean = {k: np.mean([r[k] for r in ref], axis=0) for k in keys}
+    exact = [[mean[keys[0]], mean[keys[1]]]] * 2
+    double = [[mean[keys[0]], 2 * mean[keys[1]]]] * 2
+    base = {'resting': [[81.0, 66.0, 15.0, 10.0]] * 2, 'synchrony': [None, None],
+            'wall_plasticity': [5.0, 6.0]}
+    text = study.markdown_table({'exact': dict(base, windows=exact),
+                                 'double': dict(base, windows=double)}, keys, ref)
+    band_row = [line for line in text.splitlines() if line.startswith('| in the band')][0]
+    # 0.34 Hz against 0.17 +- 3 x max(0.01, 0.017, 0.05): out; 0.12 against 0.06: in
+    assert '| 4 of 4 / 8 of 8 | 3 of 4 / 6 of 8 |' in band_row
+    ratio_row = [line for line in text.splitlines() if 'geometric mean' in line][0]
+    assert '| 1.00 | 2.00 |' in ratio_row
+    assert '| | wall s per model s | 5.5 | 5.5 | |' in text
+    assert study.candidate('in0.3_norep') == {'full_size_inputs': False, 'input_layer_scale': 0.3,
+                                              'input_draw': 'without_repetition',
+                                              'msn_draw': 'nest'}
+    assert study.candidate('full_msnfsr')['msn_draw'] == 'full_scale_repeats'
+    assert study.candidate('in0.3_sometimes') is None and study.candidate('half') is None

@@ -79,11 +79,20 @@ def test_scaled_input_layers_are_announced(tmp_path):
     d = tmp_path / 'log'
     d.mkdir()
     (d / 'run.json').write_text('{}')           # stop at the occupied folder, before NEST
-    note = 'note: scale 0.1 with the input layers scaled too (full_size_inputs False)'
+    note = ("note: scale 0.1 with the input layers at scale 0.1 (full_size_inputs False), "
+            "input_draw 'nest': each MSN's input variance factor is 1.44 and its "
+            "stimulated-count variance 1.00 of the full network's (there 1.04 and 1)")
     assert note in run_model(d, 'scale=0.1').stdout
-    for extra in (('scale=0.1', 'full_size_inputs=True'), ('scale=1.0',)):
+    assert 'twice the published rate' in run_model(d, 'scale=0.1').stdout
+    for extra in (('scale=0.1', 'full_size_inputs=True'), ('scale=1.0',),
+                  ('scale=0.1', 'input_layer_scale=1.0')):
         proc = run_model(d, *extra)
-        assert proc.returncode == 2 and 'input layers scaled' not in proc.stdout
+        assert proc.returncode == 2 and 'input layers at scale' not in proc.stdout
+    proc = run_model(d, 'scale=0.1', 'input_layer_scale=0.3', "input_draw='balanced_repeats'")
+    assert ("note: scale 0.1 with the input layers at scale 0.3 (input_layer_scale 0.3), "
+            "input_draw 'balanced_repeats': each MSN's input variance factor is 1.10 and its "
+            "stimulated-count variance 0.95") in proc.stdout
+    assert 'twice' not in proc.stdout
 
 
 def test_log_folder_that_is_a_file(tmp_path):
