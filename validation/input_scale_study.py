@@ -112,14 +112,19 @@ def theory_table(scale):
     return '\n'.join(lines)
 
 
-def run_once(log_dir, sets, bg_sets=(), needs=()):
+def run_once(log_dir, sets, bg_sets=(), needs=(), read_only=False):
     """stim_all_model.py into ``log_dir`` unless it has finished there already
     with the files ``needs`` (a run of an earlier study saved no spikes).
 
-    ``sets`` and ``bg_sets`` are 'key=value' strings for --set and --bg-set."""
-    if os.path.exists(os.path.join(log_dir, 'run.json')) and \
-            rf.RunFolder(log_dir).status == 'finished' and rf.RunFolder(log_dir).has(*needs):
+    ``sets`` and ``bg_sets`` are 'key=value' strings for --set and --bg-set.
+    ``read_only``: start nothing; a finished run is enough, else SystemExit."""
+    finished = (os.path.exists(os.path.join(log_dir, 'run.json')) and
+                rf.RunFolder(log_dir).status == 'finished')
+    if finished and (read_only or rf.RunFolder(log_dir).has(*needs)):
         return
+    if read_only:
+        raise SystemExit('--read-only: %s holds no finished run; run the study without '
+                         '--read-only first' % log_dir)
     cmd = [sys.executable, os.path.join(REPO, 'stim_all_model.py'), '--log-dir', log_dir,
            '--overwrite']
     for s in sets:
@@ -291,6 +296,9 @@ def main():
                    help='candidates to run, comma-separated: scaled, full or in<S>, with '
                    'options _%s (e.g. in0.3_norep)' % ', _'.join(OPTIONS))
     p.add_argument('--resting-only', action='store_true', help='no plasticity runs')
+    p.add_argument('--read-only', action='store_true',
+                   help='start no run: report the finished runs (synchrony only where '
+                   'they saved spikes)')
     p.add_argument('--theory', action='store_true',
                    help='print the two input statistics of each draw at --scale and stop')
     p.add_argument('--markdown', metavar='FILE',
@@ -324,7 +332,8 @@ def main():
                                 'msd_%d' % seed)
             rest = os.path.join(base, 'resting')
             run_once(rest, common + cand + ['msd=%d' % seed, 'save_spikes=False',
-                                     'simDuration=%r' % args.resting_ms])
+                                     'simDuration=%r' % args.resting_ms],
+                     read_only=args.read_only)
             fr = rf.RunFolder(rest).resting_rates()
             rows['resting'].append([fr[n] for n in NUCLEI])
             rows['wall_resting'].append(wall_per_model_s(rest))
@@ -335,7 +344,7 @@ def main():
                 *cand, 'msd=%d' % seed, 'resting_state=False', 'save_spikes=True',
                 'plasticity=True', 'con_ep=%d' % args.episodes, 'gen_ep=0', 'dis_ep=1',
                 'probe_T1=[]', 'probe_T2=[]', 'n_unreinforced=0', 'checkpoint_every=0'],
-                bg_sets, needs=('MSN_d1_spikes.dat',))
+                bg_sets, needs=('MSN_d1_spikes.dat',), read_only=args.read_only)
             run = rf.RunFolder(plast)
             rows['d1_ch1'].append(float(run.rates('MSN_d1')[:args.episodes, 1].mean()))
             means = comparison.window_means(run, wins)
