@@ -216,14 +216,13 @@ def test_full_scale_repeats_follow_the_full_size_layer():
 @pytest.mark.parametrize('rule', ['nest', 'without_repetition', 'full_scale_repeats',
                                   'balanced_repeats'])
 def test_draw_statistics_of_the_study_match_the_draws(rule):
-    """validation/input_scale_study.draw_statistics against draws: 4000 targets
+    """connectivity.draw_statistics (the study's theory) against draws: 4000 targets
     on one spot (one mask of n = 254 sources, a layer at scale 0.1 of 2540),
     k = 114. The mean of sum(m^2)/k and the variance over targets of the
     synapses from a random 10 % subset of the sources match the formulas
     within 5 % and 8 % (the sampling error of a variance over 4000 targets is
     about 2 %; one subset is drawn). NEST's draw is drawn here as NEST draws
     it: uniform with repetition."""
-    import input_scale_study as study
     rng = np.random.default_rng(11)
     n, k, n_targets = 254, 114, 4000
     src = rng.uniform(-0.05, 0.05, size=(n, 2))
@@ -242,7 +241,7 @@ def test_draw_statistics_of_the_study_match_the_draws(rule):
     p = len(subset) / n
     var = m[:, subset].sum(axis=1).var()
     full_var = p * (1 - p) * (k * (1 + (k - 1) / 2540) - k * k / 2540) * 2540 / 2539
-    want_t, want_s = study.draw_statistics(k, 2540, 0.1, rule)
+    want_t, want_s = connectivity.draw_statistics(k, 2540, 0.1, rule)
     assert abs(temporal / want_t - 1) < 0.05, (temporal, want_t)
     assert abs(var / full_var / want_s - 1) < 0.08, (var / full_var, want_s)
 
