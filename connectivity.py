@@ -363,6 +363,11 @@ def check_memory(sim, bg, ranks_here=1, ranks=1, available=None):
 
 
 
+def _sum_sq(k, pool):
+    """E[sum(m^2)] of k draws with repetition from ``pool`` sources (m: draws per source)."""
+    return k + k * (k - 1) / pool
+
+
 def virtual_pool(n, k, layer_scale, rule):
     """Sources whose draw with repetition gives one target's repeats, or None
     for no repeat (``rule`` 'without_repetition').
@@ -380,7 +385,7 @@ def virtual_pool(n, k, layer_scale, rule):
     if rule == 'without_repetition':
         return None
     n_full = n / layer_scale
-    full_sq = k + k * (k - 1) / n_full
+    full_sq = _sum_sq(k, n_full)
     if rule == 'full_scale_repeats':
         sq = full_sq
     else:
@@ -406,12 +411,10 @@ def draw_statistics(k, n_full, layer_scale, rule):
     """
     def stats(n, sq):
         return sq / k, (sq - k * k / n) * n / (n - 1)
-    full_sq = k * (1 + (k - 1) / n_full)
     n = n_full * layer_scale
     pool = n if rule == 'nest' else virtual_pool(n, k, layer_scale, rule)
-    sq = k if pool is None else k + k * (k - 1) / pool
-    temporal, subset = stats(n, sq)
-    return temporal, subset / stats(n_full, full_sq)[1]
+    temporal, subset = stats(n, k if pool is None else _sum_sq(k, pool))
+    return temporal, subset / stats(n_full, _sum_sq(k, n_full))[1]
 
 
 def csn_mask(bg, scalefactor=(1, 1)):

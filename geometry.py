@@ -30,10 +30,10 @@ class Rngs:
         Which MSNs the per-episode weight read-out samples (no model effect).
     draw : numpy.random.Generator
         Sources of the input projections when they are drawn in NumPy
-        (``input_draw`` 'without_repetition'; unused by NEST's own draw).
+        (``input_draw`` other than 'nest'; unused by NEST's own draw).
     draw_msn : numpy.random.Generator
         Sources of the projections from MSNs when they are drawn in NumPy
-        (``msn_draw`` 'without_repetition').
+        (``msn_draw`` other than 'nest').
     inputs : numpy.random.SeedSequence
         Root of the input trains of the ``spike_train_injector`` drive; one
         stream per stretch of time (``input_drive.InputDrive.load``).

@@ -159,15 +159,15 @@ def _integer_part(row, bg, pops, radius, ports, draw=None, draw_msn=None):
     """Connect floor(K) synapses per target for one projection.
 
     ``draw`` and ``draw_msn``: None (NEST's fixed in-degree, with repetition),
-    or (positions, rng) to draw the sources of an input projection
-    (``input_draw``) or of a projection from MSNs (``msn_draw``) in NumPy
-    without repetition (:func:`_distinct_pairs`).
+    or the NumPy draw (:func:`_draw`) of the sources of an input projection
+    (``input_draw``) or of a projection from MSNs (``msn_draw``), connected by
+    :func:`_distinct_pairs`.
     """
     src, tgt, k, delay = row['src'], row['tgt'], row['k_int'], row['delay']
     if src == 'MSN':
         if tgt == 'MSN':
-            parts = [(s, t, kk, w) for s, t, kk, w in connectivity.msn_collaterals(
-                k, bg['syn_asymm'], bg['asymmetry_1'], bg['asymmetry_2'], row['w_gaba'])]
+            parts = connectivity.msn_collaterals(k, bg['syn_asymm'], bg['asymmetry_1'],
+                                                 bg['asymmetry_2'], row['w_gaba'])
         else:
             k_d1, k_d2 = connectivity.lambda_split(k, bg['overlap_d1d2'])[tgt]
             parts = [('MSN_d1', tgt, k_d1, row['w_gaba']), ('MSN_d2', tgt, k_d2, row['w_gaba'])]
@@ -197,10 +197,10 @@ def _integer_part(row, bg, pops, radius, ports, draw=None, draw_msn=None):
 
 
 def _distinct_pairs(row, pops, source, target, k, radius, draw, spec):
-    """``k`` distinct neurons of ``source`` per neuron of ``target`` from those in
-    its mask (repeated only where the mask holds fewer than ``k``), connected
-    pair by pair with ``spec`` (for an input, an AMPA synapse and its NMDA copy
-    on the same pairs, docs/model.md §4.8)."""
+    """``k`` neurons of ``source`` per neuron of ``target`` from those in its mask,
+    distinct or repeated as the draw's rule says (connectivity.draw_sources),
+    connected pair by pair with ``spec`` (for an input, an AMPA synapse and its
+    NMDA copy on the same pairs, docs/model.md §4.8)."""
     xy, rng, repeats = draw
     src_ids = np.asarray(pops[source].tolist())
     tgt_ids = np.asarray(pops[target].tolist())

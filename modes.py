@@ -599,8 +599,7 @@ def run_plasticity(net, sim, bg, run_log, progress, stop_flag, resume=None, stat
         phase_key = 'burst' if phase == 'CS+' else 'dip'
         set_phase_windows(windows, phase_key, net.vt['d1' if phase == 'CS+' else 'd2'])
         lvl1, lvl2 = stimulus_levels(phase, flag, sim)
-        start = t_base + ep_len * e
-        stop = start + sim['stim_duration']
+        start, stop = protocol.stimulus_window(e, sim, t_base)
         stim.drive_levels(sim, lvl1, lvl2, start, stop)
         net.inputs.load(start + ep_len, 'episode', e)       # the trains of the whole episode
         net.inputs.simulate(sim['stim_duration'] + sim['break_duration'])

@@ -21,4 +21,5 @@ RESTING_ORDER = INPUTS + MSN_HALVES + ('FSI', 'STN', 'GPe', 'GPi')     # inputs 
 CHANNELS = tuple(range(6))                               # channel indices of the files
 
 INPUT_DRIVES = ('spike_train_injector', 'poisson_generator_ps', 'poisson_generator')
-INPUT_DRAWS = ('nest', 'without_repetition', 'full_scale_repeats', 'balanced_repeats')            # how input projections are drawn
+# how the projections from the input layers and from MSNs are drawn (input_draw, msn_draw)
+INPUT_DRAWS = ('nest', 'without_repetition', 'full_scale_repeats', 'balanced_repeats')

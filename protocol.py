@@ -21,6 +21,12 @@ def episode_length_ms(sim):
             sim['post_duration'])
 
 
+def stimulus_window(e, sim, t0):
+    """(start, stop) in ms of episode ``e``'s stimulus window, episode 0 starting at ``t0``."""
+    start = t0 + episode_length_ms(sim) * e
+    return start, start + sim['stim_duration']
+
+
 def phase_bounds(sim):
     """Last episode of CS+ conditioning and last of generalisation (100, 130).
 

@@ -483,6 +483,13 @@ class RunFolder:
     def has(self, *names):
         return all(os.path.exists(os.path.join(self.path, n)) for n in names)
 
+    def spikes(self, pop):
+        """(senders, times_ms) of ``<pop>_spikes.dat`` (written by RunLog.append_spikes)."""
+        data = np.loadtxt(self.file(pop + '_spikes.dat'), comments='#', ndmin=2)
+        if data.size == 0:
+            return np.zeros(0, int), np.zeros(0)
+        return data[:, 0].astype(int), data[:, 1]
+
     def rates(self, pop):
         """Per-episode rates (Hz): array (episodes, channels) from ``<pop>_fr.txt``."""
         if pop not in self._rates:

@@ -161,18 +161,10 @@ def rate_bars(ax, pops, rates, normal):
     ax.set_title('a  rate (bar) and target range (green)')
 
 
-def load_spikes(path):
-    """(senders, times) of a ``sender time_ms`` spike file."""
-    data = np.loadtxt(path, comments='#', ndmin=2)
-    if data.size == 0:
-        return np.zeros(0, int), np.zeros(0)
-    return data[:, 0].astype(int), data[:, 1]
-
-
 def raster(ax, run, pop, t0, t1):
     """Spikes in [t0, t1) of the first neurons (in position-file order) of a nucleus."""
     ids = np.loadtxt(run.file(pop + '.txt'), ndmin=2)[:, 0].astype(int)
-    senders, times = load_spikes(run.file(pop + '_spikes.dat'))
+    senders, times = run.spikes(pop)
     rank = np.searchsorted(np.sort(ids), senders)
     shown = min(RASTER_MAX_NEURONS, len(ids))
     keep = (times >= t0) & (times < t1) & (rank < shown)

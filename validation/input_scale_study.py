@@ -40,6 +40,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import comparison
 import connectivity
+import fetch_params as fp
 import protocol
 import run_folder as rf
 from populations import INPUT_DRAWS, RESTING_REPORTED
@@ -88,7 +89,6 @@ def candidate(name):
 def csn_draw(scale):
     """(k, n_full, layer_scale, rule) of the CSN->MSN draw of each candidate at
     ``scale`` (connectivity.csn_mask, shipped parameters)."""
-    import fetch_params as fp
     k, n_full = connectivity.csn_mask(fp.read_bg())
 
     def of(name):
@@ -149,27 +149,27 @@ def print_windows(values, keys, ddof):
 
 
 def stimulus_windows(run, episodes):
-    """(start, stop) in ms of the stimulus window of episodes 0..episodes-1 (file time axis)."""
-    sim = run.sim
-    ep_len = protocol.episode_length_ms(sim)
-    return [(sim['pl_warmup'] + ep_len * e, sim['pl_warmup'] + ep_len * e + sim['stim_duration'])
-            for e in range(episodes)]
+    """(start, stop) in ms of the stimulus window of episodes 0..episodes-1 (file
+    time axis: episode 0 starts after the warm-up)."""
+    return [protocol.stimulus_window(e, run.sim, run.sim['pl_warmup']) for e in range(episodes)]
 
 
 def binned_counts(run, pop, members, wins, bin_ms):
-    """Spike counts (members x bins) of ``pop`` in ``bin_ms`` bins of the windows."""
-    data = np.loadtxt(run.file(pop + '_spikes.dat'), ndmin=2)
-    senders, times = data[:, 0].astype(int), data[:, 1]
+    """Spike counts (members x bins) of ``pop`` in ``bin_ms`` bins of the
+    windows (equal lengths, in time order), in one pass over the spikes."""
+    senders, times = run.spikes(pop)
     index = np.full(max(senders.max(initial=0), members.max()) + 1, -1)
     index[members] = np.arange(len(members))
-    n_bins = int(round((wins[0][1] - wins[0][0]) / bin_ms))
+    starts = np.array([lo for lo, _ in wins])
+    length = wins[0][1] - wins[0][0]
+    n_bins = int(round(length / bin_ms))
+    w = np.searchsorted(starts, times, side='right') - 1
+    row = index[senders]
+    keep = (w >= 0) & (row >= 0)
+    keep[keep] &= times[keep] < starts[w[keep]] + length
+    col = w[keep] * n_bins + ((times[keep] - starts[w[keep]]) // bin_ms).astype(int)
     out = np.zeros((len(members), len(wins) * n_bins))
-    for w, (lo, hi) in enumerate(wins):
-        sel = (times >= lo) & (times < hi)
-        row = index[senders[sel]]
-        keep = row >= 0
-        col = w * n_bins + ((times[sel][keep] - lo) // bin_ms).astype(int)
-        np.add.at(out, (row[keep], col), 1)
+    np.add.at(out, (row[keep], col), 1)
     return out
 
 
@@ -180,6 +180,12 @@ def population_correlation(counts):
     total = counts.sum(axis=0).var()
     pairs_sd = counts.std(axis=1).sum() ** 2 - var.sum()
     return float((total - var.sum()) / pairs_sd) if pairs_sd > 0 else float('nan')
+
+
+# The synchrony measures of :func:`synchrony`, with their labels.
+SYNCHRONY = {'d1_ch1_corr': 'MSN_d1 ch1 pair correlation (50-ms counts)',
+             'd2_ch1_corr': 'MSN_d2 ch1 pair correlation (50-ms counts)',
+             'gpi_ch1_sd': 'GPi ch1 rate sd (5-ms bins, Hz)'}
 
 
 def synchrony(run, episodes, msn_bin_ms=50.0, gpi_bin_ms=5.0):
@@ -254,9 +260,7 @@ def markdown_table(summary, keys, ref_means, nuclei=NUCLEI, draw_of=None):
     for j, nucleus in enumerate(nuclei[:4]):
         cells = ['%.2f' % np.asarray(summary[n]['resting'])[:, j].mean() for n in names]
         lines.append('| resting | %s (Hz) | %s | |' % (nucleus, ' | '.join(cells)))
-    for key, label in (('d1_ch1_corr', 'D1 ch1 pair correlation'),
-                       ('d2_ch1_corr', 'D2 ch1 pair correlation'),
-                       ('gpi_ch1_sd', 'GPi ch1 rate sd (Hz)')):
+    for key, label in SYNCHRONY.items():
         cells = []
         for n in names:
             v = [s[key] for s in summary[n]['synchrony'] if s]
@@ -320,11 +324,12 @@ def main():
     common = ['scale=%r' % args.scale, 'nbcpu=%d' % args.threads]
     summary = {}
     for full in args.settings.split(','):
-        if candidate(full) is None:
+        sets = candidate(full)
+        if sets is None:
             p.error('--settings %s: allowed: a base (%s or in<S> with S an input layer '
                     'scale) followed by options _%s (e.g. in0.3_norep)'
                     % (full, ', '.join(BASES), ', _'.join(OPTIONS)))
-        cand = ['%s=%s' % kv for kv in candidate(full).items()]
+        cand = ['%s=%s' % kv for kv in sets.items()]
         rows = {'resting': [], 'd1_ch1': [], 'windows': [], 'wall_resting': [],
                 'wall_plasticity': [], 'synchrony': []}
         for seed in args.seeds:
@@ -366,9 +371,7 @@ def main():
                      ' '.join('%.3f' % v for v in d1)))
             print_windows(rows['windows'], keys, ddof=1)
             sync = [v for v in rows['synchrony'] if v]
-            for key, label in (('d1_ch1_corr', 'MSN_d1 ch1 pair correlation, 50-ms counts'),
-                               ('d2_ch1_corr', 'MSN_d2 ch1 pair correlation, 50-ms counts'),
-                               ('gpi_ch1_sd', 'GPi ch1 population rate sd, 5-ms bins (Hz)')):
+            for key, label in SYNCHRONY.items():
                 if sync:
                     v = np.array([x[key] for x in sync])
                     print('  %-44s %.4f +- %.4f' % (label, v.mean(), v.std(ddof=1) if len(v) > 1
