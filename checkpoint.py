@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+import connectivity
 import fetch_params as fp
 import protocol
 import run_folder as rf
@@ -130,6 +131,13 @@ def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
         raise fp.ParamError('--resume %s: checkpoint.npz was written with other parameters than '
                             "this folder's run.json (was run.json edited, or the checkpoint "
                             'copied from another run?); nothing was changed' % log_dir)
+    recorded = meta.get('inputs')
+    if recorded is not None and recorded != connectivity.input_plan_record(sim):
+        raise fp.ParamError('--resume %s: run.json says the inputs were built as %s, this '
+                            'package builds them as %s from the same parameters (a package '
+                            'version with another input_draw %r; check out git_commit %s); '
+                            'nothing was changed' % (log_dir, recorded, connectivity.input_plan_record(sim),
+                                                     sim['input_draw'], meta.get('git_commit')))
     if 'msd' in checkpoint and int(checkpoint['msd']) != int(meta['msd']):
         raise fp.ParamError('--resume %s: checkpoint.npz is of msd %d, run.json of msd %d; '
                             'nothing was changed' % (log_dir, int(checkpoint['msd']), meta['msd']))

@@ -229,14 +229,48 @@ def remainder_pairs(src_xy, tgt_xy, frac, n_src, n_tgt_full, n_tgt, radius, diff
     return np.concatenate(src_idx).astype(int), np.concatenate(tgt_idx).astype(int)
 
 
-def input_scale(sim):
-    """Scale of the input layers CSN, PTN, CMPf (and of the stimulated subsets).
+# The reduced-scale inputs of input_draw 'matched' (docs/validation.md, Reduced
+# scale): input layers at MATCHED_LAYER_FACTOR times the network's scale (at most
+# 1), each target's sources repeated by MATCHED_RULE.
+MATCHED_LAYER_FACTOR = 2.0
+MATCHED_RULE = 'full_scale_repeats'
 
-    ``input_layer_scale`` when set, else 1 with ``full_size_inputs``, else the
-    network's ``scale``."""
+
+def input_plan(sim):
+    """(scale of the input layers, draw rule of their projections) of a run.
+
+    The layer scale (also that of the stimulated subsets) is
+    ``input_layer_scale`` when set, else 1 with ``full_size_inputs``, else
+    :data:`MATCHED_LAYER_FACTOR` x ``scale`` (at most 1) for ``input_draw``
+    'matched', else the network's ``scale``. The rule is ``input_draw``, with
+    'matched' read as NEST's draw from full-size layers (scale 1 is the
+    original, byte for byte) and :data:`MATCHED_RULE` from smaller ones.
+    """
+    rule = sim['input_draw']
     if sim.get('input_layer_scale') is not None:
-        return float(sim['input_layer_scale'])
-    return 1.0 if sim['full_size_inputs'] else sim['scale']
+        s_in = float(sim['input_layer_scale'])
+    elif sim['full_size_inputs']:
+        s_in = 1.0
+    elif rule == 'matched':
+        s_in = min(1.0, MATCHED_LAYER_FACTOR * sim['scale'])
+    else:
+        s_in = sim['scale']
+    if rule == 'matched':
+        rule = 'nest' if s_in >= 1 else MATCHED_RULE
+    return s_in, rule
+
+
+def input_plan_record(sim):
+    """{'layer_scale', 'draw'} of :func:`input_plan`, as run.json keeps it
+    (a resume checks that this package builds the same inputs)."""
+    s_in, rule = input_plan(sim)
+    return {'layer_scale': s_in, 'draw': rule}
+
+
+def input_scale(sim):
+    """Scale of the input layers CSN, PTN, CMPf and of the stimulated subsets
+    (:func:`input_plan`)."""
+    return input_plan(sim)[0]
 
 
 def population_sizes(bg, scale, scalefactor=(1, 1), inputs_scale=None):
@@ -407,12 +441,14 @@ def draw_statistics(k, n_full, layer_scale, rule):
       subset of the sources (a stimulated subset), p (1 - p) n / (n - 1)
       (sum(m_j^2) - k^2 / n), divided by its value in the full network.
 
-    ``rule``: 'nest' or a NumPy draw of :func:`virtual_pool`.
+    ``rule``: 'nest' or a NumPy draw of :func:`virtual_pool`; every rule draws
+    with repetition from a mask of fewer than k sources, as NEST does.
     """
     def stats(n, sq):
         return sq / k, (sq - k * k / n) * n / (n - 1)
     n = n_full * layer_scale
-    pool = n if rule == 'nest' else virtual_pool(n, k, layer_scale, rule)
+    # a mask with fewer than k sources is drawn with repetition by every rule (draw_sources)
+    pool = n if rule == 'nest' or n < k else virtual_pool(n, k, layer_scale, rule)
     temporal, subset = stats(n, k if pool is None else _sum_sq(k, pool))
     return temporal, subset / stats(n_full, _sum_sq(k, n_full))[1]
 
@@ -425,23 +461,35 @@ def csn_mask(bg, scalefactor=(1, 1)):
     return row['k_int'], full['CSN'] * np.pi * bg['focused_radius'] ** 2
 
 
+# Below this scale a reduced-scale run is not compared with the paper
+# (docs/validation.md, Reduced scale): its MSN rates and learning differ.
+SMALLEST_COMPARED_SCALE = 0.1
+
+
 def input_notes(sim, bg):
     """What a reduced-scale run's inputs are, for the start of a run (lines of text)."""
-    s_in = input_scale(sim)
-    if sim['scale'] >= 1 or s_in >= 1:
+    if sim['scale'] >= 1:
         return []
-    k, n_full = csn_mask(bg, sim['scalefactor'])
-    factor, count = draw_statistics(k, n_full, s_in, sim['input_draw'])
-    how = ('full_size_inputs False' if sim['input_layer_scale'] is None
-           else 'input_layer_scale %g' % s_in)
-    warn = (' (MSNs fire about twice the published rate at 0.1)'
-            if sim['input_draw'] == 'nest' else '')
-    return ['scale %g with the input layers at scale %g (%s), input_draw %r: each MSN\'s input '
-            'variance factor is %.2f and its stimulated-count variance %.2f of the full '
-            'network\'s (there %.2f and 1), so its rates are not the full network\'s%s; '
-            'full_size_inputs=True keeps them (docs/validation.md, Reduced scale)'
-            % (sim['scale'], s_in, how, sim['input_draw'], factor, count,
-               draw_statistics(k, n_full, 1.0, 'nest')[0], warn)]
+    s_in, rule = input_plan(sim)
+    notes = []
+    if s_in < 1:
+        k, n_full = csn_mask(bg, sim['scalefactor'])
+        factor, count = draw_statistics(k, n_full, s_in, rule)
+        how = ('input_draw %r: %s' % (sim['input_draw'], rule) if rule != sim['input_draw']
+               else 'input_draw %r' % rule)
+        warn = (' (MSNs fire about twice the published rate at 0.1)' if rule == 'nest' else '')
+        notes.append(
+            'scale %g with the input layers at scale %g (%s): each MSN\'s input variance '
+            'factor is %.2f and its stimulated-count variance %.2f of the full network\'s '
+            '(there %.2f and 1)%s; full_size_inputs=True keeps the full network\'s '
+            '(docs/validation.md, Reduced scale)'
+            % (sim['scale'], s_in, how, factor, count,
+               draw_statistics(k, n_full, 1.0, 'nest')[0], warn))
+    if sim['scale'] < SMALLEST_COMPARED_SCALE:
+        notes.append('scale %g is below %g, the smallest scale compared with the paper: its '
+                     'MSN rates and its learning are not the published ones (docs/validation.md, '
+                     'Reduced scale)' % (sim['scale'], SMALLEST_COMPARED_SCALE))
+    return notes
 
 
 def draw_sources(src_xy, tgt_xy, k, radius, diffuse, rng, chunk=256, repeats=None):

@@ -11,7 +11,7 @@ import os
 
 from errors import Refused, cut, shown
 from errors import bad_value as _bad_value
-from populations import CONDITIONS, HALVES, INPUT_DRAWS, INPUT_DRIVES, MODES
+from populations import CONDITIONS, HALVES, INPUT_DRAW_CHOICES, INPUT_DRAWS, INPUT_DRIVES, MODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECTIONS = (
@@ -102,7 +102,7 @@ SIM_SCHEMA = {
     'input_layer_scale': ((lambda v: v is None or _num(0, 1, lo_open=True)[0](v)),
                           'None or a number > 0 and <= 1'),
     'input_generator': _choice(INPUT_DRIVES),
-    'input_draw': _choice(INPUT_DRAWS),
+    'input_draw': _choice(INPUT_DRAW_CHOICES),
     'msn_draw': _choice(INPUT_DRAWS),
     'record_inputs': _BOOL, 'save_spikes': _BOOL,
     'record_start': _NONNEG,
@@ -389,7 +389,7 @@ def protocol_notes(sim):
                      'the stronger one in CS-, i.e. the channels swap roles in the protocol '
                      '(docs/model.md §6.3 has Istrong 8 >= Iweak 6)' % (sim['Istrong'], sim['Iweak']))
     for key, what in (('input_draw', 'input projections'), ('msn_draw', 'projections from MSNs')):
-        if sim[key] != 'nest':
+        if sim[key] not in ('nest', 'matched'):     # 'matched': connectivity.input_notes
             notes.append('%s drawn %s (%s %r): a network of another connectivity than the '
                          'original at any scale' % (what, sim[key].replace('_', ' '), key, sim[key]))
     return notes

@@ -245,7 +245,8 @@ def _draw(rule, xy, rng, layer_scale):
 def _connect_all(bg, pops, xy, sizes, sizes_full, rngs, progress, sim):
     """All projections in lexicographic key order; returns the table with counts."""
     table = connectivity.projection_table(bg, sizes_full)
-    draw = _draw(sim['input_draw'], xy, rngs.draw, connectivity.input_scale(sim))
+    s_in, rule = connectivity.input_plan(sim)
+    draw = _draw(rule, xy, rngs.draw, s_in)
     draw_msn = _draw(sim['msn_draw'], xy, rngs.draw_msn, sim['scale'])
     ports = bg['receptor']
     for row in table:

@@ -66,6 +66,7 @@ def run_metadata(sim, bg, net, extra):
                 n_nodes=int(nest.GetKernelStatus('network_size')),
                 n_synapses=nr.num_connections(),
                 population_sizes=net.sizes, build_seconds=net.build_seconds,
+                inputs=connectivity.input_plan_record(sim),
                 projections=net.projections, simParams={k: v for k, v in sim.items() if k != 'mode'},
                 bgParams=bg)
 

@@ -23,3 +23,6 @@ CHANNELS = tuple(range(6))                               # channel indices of th
 INPUT_DRIVES = ('spike_train_injector', 'poisson_generator_ps', 'poisson_generator')
 # how the projections from the input layers and from MSNs are drawn (input_draw, msn_draw)
 INPUT_DRAWS = ('nest', 'without_repetition', 'full_scale_repeats', 'balanced_repeats')
+# input_draw also takes 'matched': NEST's draw at scale 1, the reduced-scale inputs of
+# connectivity.input_plan below it (docs/validation.md, Reduced scale)
+INPUT_DRAW_CHOICES = ('matched',) + INPUT_DRAWS

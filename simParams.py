@@ -28,14 +28,15 @@ simParams = {
     # Keep the input layers CSN, PTN, CMPf (and the stimulated subsets) at
     # full size when scale < 1, so every MSN sees the input statistics of the
     # full network (parrot density in its mask, inputs shared with its
-    # neighbours); only the MSNs shrink. False: fast reduced-scale runs (tests,
-    # exploration) whose MSN rates are not the paper's; True to compare a
-    # reduced-scale run with the paper (docs/performance.md, Scale and full-size inputs).
+    # neighbours); only the MSNs shrink. The most faithful reduced scale, at
+    # 2-3x the wall time (docs/performance.md, Scale and full-size inputs);
+    # False: the input layers of input_draw below.
     'full_size_inputs': False,
     # Scale of the input layers (and their stimulated subsets) between the
     # network's scale and 1, for reduced-scale runs: None follows
-    # full_size_inputs (1 when True, else scale); a number such as 0.3 keeps
-    # that share of the full input layers (docs/validation.md, Reduced scale).
+    # full_size_inputs and input_draw (1 when full_size_inputs, twice scale
+    # for 'matched', else scale); a number such as 0.3 keeps that share of the
+    # full input layers (docs/validation.md, Reduced scale).
     'input_layer_scale': None,
     # How each input node gets its Poisson train (the same process every
     # way: independent Poisson trains, spikes on the dt grid; docs/performance.md, Input drive):
@@ -47,11 +48,21 @@ simParams = {
     #                           one Poisson draw per parrot per step (the
     #                           original's drive, ~2x slower at full scale).
     'input_generator': 'spike_train_injector',
-    # How the integer in-degree of the projections from the input layers (CSN,
-    # PTN, CMPf) is drawn:
+    # How the input layers (CSN, PTN, CMPf) and the integer in-degree of their
+    # projections are drawn:
+    #   'matched'             at scale 1 NEST's draw (the original, byte for
+    #                         byte); at scale < 1 input layers at twice the
+    #                         network's scale (unless full_size_inputs or
+    #                         input_layer_scale say otherwise) with sources
+    #                         repeated as a full-size layer repeats them, so a
+    #                         reduced-scale run's MSN rates are near the
+    #                         published ones at little cost (default;
+    #                         docs/validation.md, Reduced scale);
     #   'nest'                NEST's fixed in-degree inside the mask, sources may
-    #                         repeat (the original; at reduced scale a mask holds
-    #                         few input nodes, so repeats are frequent);
+    #                         repeat, from layers at the network's scale (the
+    #                         original; at reduced scale a mask holds few input
+    #                         nodes, so repeats are frequent and MSNs fire about
+    #                         twice the published rate at 0.1);
     #   'without_repetition'  distinct sources per target wherever the mask holds
     #                         enough (drawn in NumPy from msd);
     #   'full_scale_repeats'  sources repeated per target as often as a
@@ -59,10 +70,8 @@ simParams = {
     #                         otherwise (drawn in NumPy from msd);
     #   'balanced_repeats'    repeated as often as misses the full network's
     #                         input variance and stimulated-count variance by
-    #                         the same fraction (drawn in NumPy from msd);
-    # the last three are reduced-scale candidates under study
-    # (docs/validation.md, Reduced scale: how the input projections are drawn).
-    'input_draw': 'nest',
+    #                         the same fraction (drawn in NumPy from msd).
+    'input_draw': 'matched',
     # The same choice for the projections from MSNs, whose sources shrink with
     # scale too: 'nest' (the original) or one of the NumPy draws of
     # input_draw (reduced-scale candidates under study, docs/validation.md).

@@ -4,13 +4,16 @@
 Usage::
 
     python3 benchmarks/same_outputs.py record DIR [--code CHECKOUT] [--mpi PYTHON]
+                                       [--cases CASE ...] [--set KEY=VALUE ...]
     python3 benchmarks/same_outputs.py compare DIR_BEFORE DIR_AFTER
 
 ``record`` runs short runs of each mode with a fixed seed and fixed threads
 (scale 0.02: resting 1.5 s, action selection on a 2 x 2 grid, a 7-episode
 plasticity protocol with a probe; with ``--mpi``, the plasticity run again
 under ``mpirun -np 2`` with that MPI-enabled Python) using the code of
-CHECKOUT (default: this one) and writes them to DIR. ``compare`` compares two
+CHECKOUT (default: this one) and writes them to DIR; ``--cases`` records
+only those cases, and ``--set`` adds simParams overrides after each case's
+own (e.g. ``--set scale=1.0 --cases resting_state`` at full scale). ``compare`` compares two
 such folders file by file: every rate file, reward.txt, mean_weights.txt,
 the connection dumps, positions, spikes and the checkpoint arrays must be
 identical; run.json, run.lock and performance.txt hold times and paths and
@@ -39,13 +42,15 @@ MPI_CASE = ('plasticity_mpi', CASES['plasticity'][:1] + ['nbcpu=1'] + CASES['pla
 NOT_COMPARED = ('run.json', 'run.lock', 'performance.txt')
 
 
-def record(out, code, mpi_python=None):
-    """Run every case with the code of ``code`` into ``out/<case>``."""
+def record(out, code, mpi_python=None, only=None, extra=()):
+    """Run every case (or those of ``only``) with the code of ``code`` into
+    ``out/<case>``, with the simParams overrides ``extra`` after the case's own."""
     script = os.path.join(code, 'stim_all_model.py')
-    cases = [(name, [sys.executable], settings) for name, settings in CASES.items()]
+    cases = [(name, [sys.executable], settings + list(extra))
+             for name, settings in CASES.items() if only is None or name in only]
     if mpi_python:
         cases.append((MPI_CASE[0], ['mpirun', '--allow-run-as-root', '--oversubscribe', '-np',
-                                    '2', mpi_python], MPI_CASE[1]))
+                                    '2', mpi_python], MPI_CASE[1] + list(extra)))
     for name, launcher, settings in cases:
         cmd = launcher + [script, '--log-dir', os.path.join(out, name)]
         for item in settings:
@@ -105,12 +110,16 @@ def main(argv=None):
     r.add_argument('out')
     r.add_argument('--code', default=HERE, help='checkout whose stim_all_model.py runs')
     r.add_argument('--mpi', metavar='PYTHON', help='MPI-enabled python for the mpirun case')
+    r.add_argument('--cases', nargs='+', choices=sorted(CASES), help='only these cases')
+    r.add_argument('--set', dest='extra', action='append', default=[], metavar='KEY=VALUE',
+                   help='simParams override for every case (repeatable)')
     c = sub.add_parser('compare')
     c.add_argument('before')
     c.add_argument('after')
     args = p.parse_args(argv)
     if args.action == 'record':
-        record(os.path.abspath(args.out), os.path.abspath(args.code), args.mpi)
+        record(os.path.abspath(args.out), os.path.abspath(args.code), args.mpi, args.cases,
+               args.extra)
         return 0
     problems, n = compare(args.before, args.after)
     for line in problems:

@@ -127,9 +127,39 @@ def test_input_layer_scale_sizes_the_input_layers_and_the_stimulated_subsets():
     assert scaled['MSN'] == 2 * round(full['MSN'] * 0.1 / 2)
     assert modes.scaled_subset(sim, 'pl_n_stim') == round(sim['pl_n_stim'] * 0.3)
     assert modes.scaled_subset(sim, 'as_n_stim') == round(sim['as_n_stim'] * 0.3)
-    for over, expect in (({'scale': 0.1}, 0.1), ({'scale': 0.1, 'full_size_inputs': True}, 1.0),
+    for over, expect in (({'scale': 0.1, 'input_draw': 'nest'}, 0.1),
+                         ({'scale': 0.1, 'full_size_inputs': True}, 1.0),
                          ({'scale': 0.1, 'input_layer_scale': 1.0}, 1.0)):
         assert connectivity.input_scale(fp.read_sim(overrides=over)) == expect
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize('over, plan', [
+    ({}, (1.0, 'nest')),                                         # scale 1: the original
+    ({'scale': 0.6}, (1.0, 'nest')),                             # twice 0.6 is more than 1
+    ({'scale': 0.1}, (0.2, connectivity.MATCHED_RULE)),
+    ({'scale': 0.02}, (0.04, connectivity.MATCHED_RULE)),
+    ({'scale': 0.1, 'full_size_inputs': True}, (1.0, 'nest')),
+    ({'scale': 0.1, 'input_layer_scale': 0.3}, (0.3, connectivity.MATCHED_RULE)),
+    ({'scale': 0.1, 'input_draw': 'nest'}, (0.1, 'nest')),       # the original's reduced scale
+    ({'scale': 0.1, 'input_draw': 'balanced_repeats'}, (0.1, 'balanced_repeats')),
+])
+def test_default_input_draw_is_the_original_at_scale_1_and_matched_below(over, plan):
+    """input_draw 'matched' (the default): NEST's draw wherever the input layers
+    are full-size, so scale 1 builds the original network; below, layers at
+    MATCHED_LAYER_FACTOR x scale drawn with MATCHED_RULE; the named draws keep
+    their own layers."""
+    assert connectivity.MATCHED_LAYER_FACTOR == 2.0
+    sim = fp.read_sim(overrides=over)
+    assert sim['input_draw'] == over.get('input_draw', 'matched')
+    s_in, rule = connectivity.input_plan(sim)
+    assert (s_in, rule) == (pytest.approx(plan[0]), plan[1])
+
+
+@pytest.mark.quick
+def test_matched_is_a_choice_of_the_input_projections_only():
+    with pytest.raises(fp.ParamError, match="key 'msn_draw' has bad value 'matched'"):
+        fp.read_sim(overrides={'msn_draw': 'matched'})
 
 
 @pytest.mark.quick

@@ -73,26 +73,37 @@ def test_strong_weaker_than_weak_is_announced(tmp_path):
 
 
 def test_scaled_input_layers_are_announced(tmp_path):
-    """A reduced scale with scaled input layers is allowed (tests, exploration)
-    but its MSN rates are not the paper's: said at start, and not said with
-    full-size inputs or at scale 1."""
+    """A reduced scale says at start what its inputs are (layers, draw, the two
+    input statistics against the full network's); NEST's draw from scaled
+    layers also that its MSN rates are about twice the paper's; a scale below
+    the smallest compared one that its numbers are not the paper's. Nothing
+    is said with full-size inputs or at scale 1."""
     d = tmp_path / 'log'
     d.mkdir()
     (d / 'run.json').write_text('{}')           # stop at the occupied folder, before NEST
-    note = ("note: scale 0.1 with the input layers at scale 0.1 (full_size_inputs False), "
-            "input_draw 'nest': each MSN's input variance factor is 1.44 and its "
-            "stimulated-count variance 1.00 of the full network's (there 1.04 and 1)")
-    assert note in run_model(d, 'scale=0.1').stdout
-    assert 'twice the published rate' in run_model(d, 'scale=0.1').stdout
+    proc = run_model(d, 'scale=0.1')
+    assert ("note: scale 0.1 with the input layers at scale 0.2 (input_draw 'matched': "
+            "full_scale_repeats): each MSN's input variance factor is 1.04 and its "
+            "stimulated-count variance 0.82 of the full network's (there 1.04 and 1)"
+            in proc.stdout)
+    assert 'twice' not in proc.stdout and 'smallest scale' not in proc.stdout
+    proc = run_model(d, 'scale=0.1', "input_draw='nest'")
+    assert ("note: scale 0.1 with the input layers at scale 0.1 (input_draw 'nest'): each "
+            "MSN's input variance factor is 1.44 and its stimulated-count variance 1.00"
+            in proc.stdout)
+    assert 'twice the published rate' in proc.stdout
     for extra in (('scale=0.1', 'full_size_inputs=True'), ('scale=1.0',),
                   ('scale=0.1', 'input_layer_scale=1.0')):
         proc = run_model(d, *extra)
         assert proc.returncode == 2 and 'input layers at scale' not in proc.stdout
     proc = run_model(d, 'scale=0.1', 'input_layer_scale=0.3', "input_draw='balanced_repeats'")
-    assert ("note: scale 0.1 with the input layers at scale 0.3 (input_layer_scale 0.3), "
-            "input_draw 'balanced_repeats': each MSN's input variance factor is 1.10 and its "
+    assert ("note: scale 0.1 with the input layers at scale 0.3 (input_draw "
+            "'balanced_repeats'): each MSN's input variance factor is 1.10 and its "
             "stimulated-count variance 0.95") in proc.stdout
     assert 'twice' not in proc.stdout
+    proc = run_model(d, 'scale=0.05', 'full_size_inputs=True')
+    assert ('note: scale 0.05 is below 0.1, the smallest scale compared with the paper: its '
+            'MSN rates and its learning are not the published ones') in proc.stdout
 
 
 def test_log_folder_that_is_a_file(tmp_path):

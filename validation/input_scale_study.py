@@ -50,12 +50,13 @@ NUCLEI = RESTING_REPORTED
 
 # The candidates of the reduced-scale study (docs/validation.md): a base that sizes
 # the input layers, 'scaled', 'full' or 'in<S>' (input layers at scale S, e.g.
-# in0.3), followed by options: '_norep' draws the input projections without
+# in0.3), or 'matched' (the default input_draw, connectivity.input_plan), followed by options: '_norep' draws the input projections without
 # repetition, '_fsr' with the repeats of a full-size layer, '_bal' with balanced
 # repeats (connectivity.virtual_pool), '_msnnorep' and
 # '_msnfsr' the same for the projections from MSNs (scaled_norep, in0.3_norep,
 # scaled_fsr, full_msnnorep, ...).
-BASES = {'scaled': {'full_size_inputs': False}, 'full': {'full_size_inputs': True}}
+BASES = {'scaled': {'full_size_inputs': False}, 'full': {'full_size_inputs': True},
+         'matched': {'full_size_inputs': False, 'input_draw': 'matched'}}
 OPTIONS = {'norep': ('input_draw', 'without_repetition'),
            'fsr': ('input_draw', 'full_scale_repeats'),
            'bal': ('input_draw', 'balanced_repeats'),
@@ -77,7 +78,7 @@ def candidate(name):
         if s_in is None:
             return None
         sets = {'full_size_inputs': False, 'input_layer_scale': s_in}
-    sets.update(input_draw='nest', msn_draw='nest')
+    sets = dict({'input_draw': 'nest', 'msn_draw': 'nest'}, **sets)
     for opt in opts:
         if opt not in OPTIONS:
             return None
@@ -92,9 +93,8 @@ def csn_draw(scale):
     k, n_full = connectivity.csn_mask(fp.read_bg())
 
     def of(name):
-        c = candidate(name)
-        s_in = c.get('input_layer_scale') or (1.0 if c['full_size_inputs'] else scale)
-        return k, n_full, s_in, c['input_draw']
+        s_in, rule = connectivity.input_plan(dict(candidate(name), scale=scale))
+        return k, n_full, s_in, rule
     return of
 
 
@@ -107,6 +107,9 @@ def theory_table(scale):
     for rule in INPUT_DRAWS:
         stats = connectivity.draw_statistics(k, n_full, scale, rule)
         lines.append("| `'%s'` | %.3f | %.2f |" % ((rule,) + stats))
+    s_in, rule = csn_draw(scale)('matched')[2:]
+    lines.append("| `'matched'` (layers at %g, `'%s'`) | %.3f | %.2f |"
+                 % ((s_in, rule) + connectivity.draw_statistics(k, n_full, s_in, rule)))
     full = connectivity.draw_statistics(k, n_full, 1.0, 'nest')
     lines.append('| full network | %.3f | 1.00 |' % full[0])
     return '\n'.join(lines)
@@ -251,11 +254,14 @@ def markdown_table(summary, keys, ref_means, nuclei=NUCLEI, draw_of=None):
                                                   len(single)))
         lines.append('| in the band | seed means / single seeds | %s | |' % ' | '.join(cells))
         msn = [i for i, (pop, _) in enumerate(keys) if pop != 'GPi']
+        pub = refs[:, msn].mean(axis=0)
         cells = []
         for n in names:
-            v = np.asarray(summary[n]['windows'])[:, msn].mean(axis=0)
-            cells.append('%.2f' % np.exp(np.mean(np.log(v / refs[:, msn].mean(axis=0)))))
-        lines.append('| MSN windows | rate / published, geometric mean | %s | 1 |'
+            v = np.asarray(summary[n]['windows'])[:, msn]           # seeds x windows x channels
+            each = np.exp(np.log(v / pub).mean(axis=(1, 2)))
+            cells.append('%.2f (%.2f–%.2f)' % (np.exp(np.mean(np.log(v.mean(axis=0) / pub))),
+                                               each.min(), each.max()))
+        lines.append('| MSN windows | rate / published, geometric mean (seeds from–to) | %s | 1 |'
                      % ' | '.join(cells))
     for j, nucleus in enumerate(nuclei[:4]):
         cells = ['%.2f' % np.asarray(summary[n]['resting'])[:, j].mean() for n in names]
