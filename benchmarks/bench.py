@@ -87,6 +87,8 @@ def main():
     fields = dict(mode=args.mode, scale=args.scale, threads=meta['threads'],
                   input_generator=sim.get('input_generator', 'poisson_generator'),
                   full_size_inputs=sim.get('full_size_inputs', False),
+                  input_layer_scale=meta.get('inputs', {}).get('layer_scale', '?'),
+                  input_draw=meta.get('inputs', {}).get('draw', sim.get('input_draw', 'nest')),
                   nest=meta['nest_version'], deliver_interval=meta['simParams'][
                       'vt_deliver_interval'][args.mode],
                   build_s='%.1f' % meta['build_seconds'], model_s='%.1f' % model_s,

@@ -65,8 +65,10 @@ def test_paper_run_names_its_condition_and_how_to_compare(tmp_path):
     assert out.rstrip().splitlines()[-1] == (
         'compare with the published runs: python3 validation/learning_curves.py %s '
         '--reference PUBLISHED/run4_k_4_l_02_m_1' % d)
-    sim = load_json(d / 'run.json')['simParams']
+    meta = load_json(d / 'run.json')
+    sim = meta['simParams']
     assert sim['plasticity'] and sim['input_draw'] == 'nest'      # the user's own setting wins
+    assert meta['inputs'] == {'layer_scale': 0.02, 'draw': 'nest'}  # what was built
 
 
 def test_mode_switch_and_verbose(tmp_path):

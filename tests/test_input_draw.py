@@ -291,3 +291,24 @@ def test_virtual_pool_of_each_rule():
     assert factor / full - 1 == pytest.approx(1 - count, rel=0.02)
     assert factor / full - 1 > 0.15
     assert connectivity.draw_statistics(k, 2540.0, 0.1, 'nest')[1] == pytest.approx(1.0)
+
+
+@pytest.mark.quick
+def test_resume_refuses_inputs_this_package_would_build_otherwise(tmp_path):
+    """run.json records the input layers and draw a run was built with; a
+    package that builds other ones from the same parameters (another meaning
+    of 'matched') refuses to resume it, naming both and the run's commit."""
+    import checkpoint
+    import run_folder as rf
+    sim, bg = fp.read_sim(overrides={'scale': 0.1}), fp.read_bg()
+    ckpt = {'params_digest': rf.params_digest(sim, bg), 'next_episode': 3}
+    meta = {'msd': sim['msd'], 'git_commit': 'abc1234',
+            'inputs': connectivity.input_plan_record(sim)}
+    assert meta['inputs'] == {'layer_scale': 0.2, 'draw': connectivity.MATCHED_RULE}
+    checkpoint.check_resumable(str(tmp_path), meta, sim, bg, ckpt, 10)     # accepted
+    meta['inputs'] = {'layer_scale': 0.1, 'draw': 'nest'}
+    with pytest.raises(fp.ParamError, match=r"inputs were built as \{'layer_scale': 0.1, "
+                       r"'draw': 'nest'\}.*check out git_commit abc1234"):
+        checkpoint.check_resumable(str(tmp_path), meta, sim, bg, ckpt, 10)
+    del meta['inputs']                                     # a run of an older format
+    checkpoint.check_resumable(str(tmp_path), meta, sim, bg, ckpt, 10)
