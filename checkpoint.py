@@ -124,6 +124,20 @@ def check_rows(log_dir, n_episodes):
                                 % (log_dir, name, rows, n_episodes))
 
 
+def check_inputs(log_dir, meta, sim, label='--resume'):
+    """Refuse a run whose run.json records other inputs (``inputs``: layer scale
+    and draw) than this package builds from its parameters: a rebuilt network
+    would not be the run's (another package version's ``input_draw`` 'matched').
+    A run.json without ``inputs`` (an older format) is not checked."""
+    recorded, built = meta.get('inputs'), connectivity.input_plan_record(sim)
+    if recorded is not None and recorded != built:
+        raise fp.ParamError('%s %s: run.json says the inputs were built as %s, this package '
+                            'builds them as %s from the same parameters (input_draw %r of '
+                            'another package version; check out git_commit %s); nothing was '
+                            'changed' % (label, log_dir, recorded, built, sim['input_draw'],
+                                         meta.get('git_commit')))
+
+
 def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
     """Refuse a checkpoint that does not belong to run.json, or a finished run."""
     digest = str(checkpoint.get('params_digest', ''))
@@ -131,13 +145,7 @@ def check_resumable(log_dir, meta, sim, bg, checkpoint, n_total):
         raise fp.ParamError('--resume %s: checkpoint.npz was written with other parameters than '
                             "this folder's run.json (was run.json edited, or the checkpoint "
                             'copied from another run?); nothing was changed' % log_dir)
-    recorded = meta.get('inputs')
-    if recorded is not None and recorded != connectivity.input_plan_record(sim):
-        raise fp.ParamError('--resume %s: run.json says the inputs were built as %s, this '
-                            'package builds them as %s from the same parameters (a package '
-                            'version with another input_draw %r; check out git_commit %s); '
-                            'nothing was changed' % (log_dir, recorded, connectivity.input_plan_record(sim),
-                                                     sim['input_draw'], meta.get('git_commit')))
+    check_inputs(log_dir, meta, sim)
     if 'msd' in checkpoint and int(checkpoint['msd']) != int(meta['msd']):
         raise fp.ParamError('--resume %s: checkpoint.npz is of msd %d, run.json of msd %d; '
                             'nothing was changed' % (log_dir, int(checkpoint['msd']), meta['msd']))

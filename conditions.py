@@ -27,8 +27,7 @@ def condition_name(kappa, lam, eta, condition='normal'):
 def paper_conditions(path=PAPER_SWEEP):
     """{name: (sim overrides, bg overrides)} of the paper's conditions, in file order.
 
-    Each holds the sweep's ``[fixed]`` settings (the plasticity mode and the
-    input setting that keeps reduced scales comparable) and kappa, lambda, eta
+    Each holds the sweep's ``[fixed]`` settings (the plasticity mode) and kappa, lambda, eta
     and the condition written out (eta 1 and 'normal' where the file leaves
     them to the defaults of the paper).
     """

@@ -245,6 +245,11 @@ def input_plan(sim):
     'matched', else the network's ``scale``. The rule is ``input_draw``, with
     'matched' read as NEST's draw from full-size layers (scale 1 is the
     original, byte for byte) and :data:`MATCHED_RULE` from smaller ones.
+
+    Returns
+    -------
+    (float, str)
+        The scale of the input layers and one of ``populations.INPUT_DRAWS``.
     """
     rule = sim['input_draw']
     if sim.get('input_layer_scale') is not None:
@@ -447,7 +452,9 @@ def draw_statistics(k, n_full, layer_scale, rule):
     def stats(n, sq):
         return sq / k, (sq - k * k / n) * n / (n - 1)
     n = n_full * layer_scale
-    # a mask with fewer than k sources is drawn with repetition by every rule (draw_sources)
+    # a mask with fewer than k sources is drawn with repetition by every rule
+    # (draw_sources falls back to it when the mask holds fewer sources than the
+    # draw's distinct ones, so near n = k the statistics are approximate)
     pool = n if rule == 'nest' or n < k else virtual_pool(n, k, layer_scale, rule)
     temporal, subset = stats(n, k if pool is None else _sum_sq(k, pool))
     return temporal, subset / stats(n_full, _sum_sq(k, n_full))[1]
@@ -467,7 +474,10 @@ SMALLEST_COMPARED_SCALE = 0.1
 
 
 def input_notes(sim, bg):
-    """What a reduced-scale run's inputs are, for the start of a run (lines of text)."""
+    """What a reduced-scale run's inputs are, for the start of a run (lines of text):
+    the input layers, the draw and its two input statistics against the full
+    network's; below :data:`SMALLEST_COMPARED_SCALE`, that the run's numbers
+    are not the paper's."""
     if sim['scale'] >= 1:
         return []
     s_in, rule = input_plan(sim)
@@ -477,7 +487,8 @@ def input_notes(sim, bg):
         factor, count = draw_statistics(k, n_full, s_in, rule)
         how = ('input_draw %r: %s' % (sim['input_draw'], rule) if rule != sim['input_draw']
                else 'input_draw %r' % rule)
-        warn = (' (MSNs fire about twice the published rate at 0.1)' if rule == 'nest' else '')
+        warn = (' (MSNs fire about twice the published rate at 0.1)'
+                if rule == 'nest' and s_in == sim['scale'] else '')
         notes.append(
             'scale %g with the input layers at scale %g (%s): each MSN\'s input variance '
             'factor is %.2f and its stimulated-count variance %.2f of the full network\'s '

@@ -147,12 +147,17 @@ def _connect(row, pre, post, conn_spec, syn_spec):
     except Exception as err:  # NESTErrors.KernelException, the only kind seen here
         if 'Not enough sources found inside mask' not in str(err):
             raise
-        raise ScaleError(
-            "key 'scale': projection %s finds no %s neuron inside the mask (radius %s) "
-            'of one target (NEST: %s). The scaled source population is too sparse at this scale '
-            "and seed; allowed: a larger 'scale' (0.02 and above are tested) or another 'msd'"
-            % (row['key'], row['src'], conn_spec.get('mask', {}).get('circular', {}).get('radius'),
-               err)) from None
+        raise _scale_error(row, conn_spec.get('mask', {}).get('circular', {}).get('radius'),
+                           'NEST: %s' % err) from None
+
+
+def _scale_error(row, radius, why):
+    """The ScaleError of a projection whose mask holds no source at this scale."""
+    return ScaleError(
+        "key 'scale': projection %s finds no %s neuron inside the mask (radius %s) "
+        'of one target (%s). The scaled source population is too sparse at this scale '
+        "and seed; allowed: a larger 'scale' (0.02 and above are tested) or another 'msd'"
+        % (row['key'], row['src'], radius, why))
 
 
 def _integer_part(row, bg, pops, radius, ports, draw=None, draw_msn=None):
@@ -205,9 +210,12 @@ def _distinct_pairs(row, pops, source, target, k, radius, draw, spec):
     src_ids = np.asarray(pops[source].tolist())
     tgt_ids = np.asarray(pops[target].tolist())
     diffuse = not row['focused'] and radius is not None
-    si, ti, repeated = connectivity.draw_sources(
-        _layer_xy(source, pops, xy), _layer_xy(target, pops, xy), k,
-        radius if radius is not None else np.inf, diffuse, rng, repeats=repeats)
+    try:
+        si, ti, repeated = connectivity.draw_sources(
+            _layer_xy(source, pops, xy), _layer_xy(target, pops, xy), k,
+            radius if radius is not None else np.inf, diffuse, rng, repeats=repeats)
+    except ValueError as err:                   # an empty mask (connectivity.draw_sources)
+        raise _scale_error(row, radius, err) from None
     row['n_repeated_targets'] = row.get('n_repeated_targets', 0) + repeated
     nr.connect_pairs(src_ids[si], tgt_ids[ti], nr.pair_specs(spec))
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import connectivity
 import fetch_params as fp
 import geometry
 import protocol
@@ -41,7 +42,9 @@ from populations import (
     TASK_MODES,
 )
 
-FORMAT_VERSION = 5          # run.json format written by this version of the package
+# run.json format written by this version of the package (6: the inputs a run was
+# built with, 'inputs', and input_draw 'matched')
+FORMAT_VERSION = 6
 LOCK_NAME = 'run.lock'      # the folder lock (run_control.RunLock)
 
 
@@ -730,6 +733,20 @@ def params_digest(sim, bg):
            not (k in IMPLIED and v == IMPLIED[k])}
     text = json.dumps({'simParams': sim, 'bgParams': bg}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+INPUT_KEYS = ('full_size_inputs', 'input_layer_scale', 'input_draw')   # connectivity.input_plan
+
+
+def network_digest(sim, bg):
+    """:func:`params_digest` with the keys that choose the inputs replaced by the
+    inputs they build (connectivity.input_plan): equal for two runs whose
+    parameters name the same network in two ways (at scale 1, ``input_draw``
+    'matched' or 'nest', with or without ``full_size_inputs``), as a sweep
+    compares a folder's run with its own."""
+    canon = {k: v for k, v in sim.items() if k not in INPUT_KEYS}
+    canon['inputs'] = connectivity.input_plan_record(sim)
+    return params_digest(canon, bg)
 
 
 RUN_JSON_KEYS = ('mode', 'msd', 'simParams', 'bgParams')   # what a run of this package has

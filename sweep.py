@@ -325,8 +325,8 @@ def state_reason(run, check_lock=True):
     the reason names it), 'finished', 'resumable' (a plasticity checkpoint),
     'incomplete' (started, no checkpoint: restarted), 'conflict' or
     'damaged'. A folder holding a run of other parameters (seed, mode, scale,
-    ...: the parameter digest differs), or data without run.json (e.g. the
-    authors' published folders), is a 'conflict'; an unreadable run.json next
+    ...: run_folder.network_digest differs), or data without run.json (e.g.
+    the authors' published folders), is a 'conflict'; an unreadable run.json next
     to a checkpoint, or an unreadable checkpoint, is 'damaged'. Neither is ever
     touched. ``check_lock=False`` when the caller holds the lock itself.
     """
@@ -341,8 +341,8 @@ def state_reason(run, check_lock=True):
         return ('conflict', held) if held else ('pending', '')
     try:
         meta = rf.read_run_json(run.folder, 'sweep')
-        same = rf.params_digest(run.sim, run.bg) == rf.params_digest(meta['simParams'],
-                                                                     meta['bgParams'])
+        same = rf.network_digest(run.sim, run.bg) == rf.network_digest(meta['simParams'],
+                                                                       meta['bgParams'])
     except (Refused, TypeError) as err:
         if os.path.exists(checkpoint):
             return 'damaged', _why(err)

@@ -312,3 +312,21 @@ def test_resume_refuses_inputs_this_package_would_build_otherwise(tmp_path):
         checkpoint.check_resumable(str(tmp_path), meta, sim, bg, ckpt, 10)
     del meta['inputs']                                     # a run of an older format
     checkpoint.check_resumable(str(tmp_path), meta, sim, bg, ckpt, 10)
+
+
+@pytest.mark.quick
+def test_a_sweep_knows_a_run_of_the_same_network_under_other_input_names():
+    """A paper run at scale 1 made with full_size_inputs=True and input_draw 'nest'
+    builds the network the default builds now: the sweep's network digest is
+    the same (its folders are not conflicts); at scale 0.1 the two build other
+    inputs, and the digest differs."""
+    import run_folder as rf
+    bg = fp.read_bg()
+    mode = {'resting_state': False, 'plasticity': True}
+    older = fp.read_sim(overrides=dict(mode, input_draw='nest', full_size_inputs=True))
+    now = fp.read_sim(overrides=mode)
+    assert rf.params_digest(older, bg) != rf.params_digest(now, bg)
+    assert rf.network_digest(older, bg) == rf.network_digest(now, bg)
+    assert rf.network_digest(dict(older, scale=0.1), bg) != rf.network_digest(dict(now, scale=0.1),
+                                                                              bg)
+    assert rf.network_digest(dict(now, msd=815), bg) != rf.network_digest(now, bg)

@@ -53,12 +53,13 @@ def test_strong_channel_wins(action_run):
     assert gpi[6, 1] < gpi[6, 2] - 5          # ch1 34 Hz, ch2 0 Hz
     assert gpi[2, 2] < gpi[2, 1] - 5          # ch1 0 Hz, ch2 34 Hz
     # the stimulated CSN subsets carry background (2 Hz) plus the stimulus:
-    # 10 parrots (200 x scale 0.05) over 500 ms, so 4 Poisson sd of the count
-    # is 4 sqrt(rate / 5) Hz; the background is pooled over the 6 episodes in
-    # which channel 1 or 2 is not stimulated (60 parrot-windows)
-    assert abs(csn[6, 1] - 36.0) < 4 * np.sqrt(36.0 / 5)
+    # 20 input nodes (200 x 0.1, the default input layers at twice scale 0.05)
+    # over 500 ms, so 4 Poisson sd of the count is 4 sqrt(rate / 10) Hz; the
+    # background is pooled over the 6 episodes in which channel 1 or 2 is not
+    # stimulated (120 node-windows)
+    assert abs(csn[6, 1] - 36.0) < 4 * np.sqrt(36.0 / 10)
     background = np.concatenate([csn[[0, 1, 2], 1], csn[[0, 3, 6], 2]]).mean()
-    assert abs(background - 2.0) < 4 * np.sqrt(2.0 / 30)
+    assert abs(background - 2.0) < 4 * np.sqrt(2.0 / 60)
 
 
 @pytest.fixture(scope='module')

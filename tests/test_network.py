@@ -1,5 +1,6 @@
 """Structure of the built network at reduced scale (scale 0.02: 634 MSN,
-720 CSN/PTN/CMPf parrots; the nuclei FSI, STN, GPe, GPi stay whole).
+1440 CSN/PTN/CMPf input nodes, the default input layers at twice the scale;
+the nuclei FSI, STN, GPe, GPi stay whole).
 
 Counts are exact where the construction is deterministic (the integer part
 of every in-degree, the lambda split, the MSN->MSN sub-projections); the
@@ -35,7 +36,7 @@ def _conns(nest, src, tgt, **kw):
 
 def test_scaled_sizes(built):
     _, net, _ = built
-    assert net.sizes['MSN'] == 634 and net.sizes['CSN'] == 720 and net.sizes['CMPf'] == 720
+    assert net.sizes['MSN'] == 634 and net.sizes['CSN'] == 1440 and net.sizes['CMPf'] == 1440
     assert {k: net.sizes[k] for k in ('GPi', 'GPe', 'STN', 'FSI')} == \
         {'GPi': 168, 'GPe': 300, 'STN': 96, 'FSI': 636}
     assert len(net.pops['MSN_d1']) == len(net.pops['MSN_d2']) == 317

@@ -1,7 +1,8 @@
 """Resting state at reduced scale, end to end through stim_all_model.py.
 
-Scale 0.05 (1586 MSN, 1800 CSN/PTN/CMPf parrots; FSI, STN, GPe, GPi whole),
-2 threads, 2000 ms simulated, rates over 1000-2000 ms.
+Scale 0.05 (1586 MSN, 3600 CSN/PTN/CMPf input nodes: the default input layers at
+twice the scale; FSI, STN, GPe, GPi whole), 2 threads, 2000 ms simulated, rates
+over 1000-2000 ms.
 """
 import os
 
@@ -78,14 +79,16 @@ def test_fresh_run_starts_clean(runs, tmp_path):
 
 
 def test_reduced_scale_rates(runs):
-    """FSI, GPe and STN within normalrate (docs/model.md §10.1). Documented deviations
-    (docs/validation.md, measured at scale 0.05, msd 814, 2 threads): GPi 84.9 Hz, above its
-    59.1-79.5 window as in the full model (81.6 Hz) and the published runs
-    (80-82 Hz); MSN 0.018 Hz, below 0.05 as at full scale with IeMSN 24.5
-    (0.0001 Hz; published unstimulated MSN ~0.001 Hz). Tolerance +-5 % on GPi."""
+    """FSI, GPe and STN within normalrate (docs/model.md §10.1); GPi and MSN as in
+    the full model (docs/validation.md): GPi 81.6 Hz, above its 59.1-79.5 window
+    as in the published runs (80-82 Hz), within 3 % (the seed spread at 0.05
+    with full-size inputs is 0.5 %; measured here 81.8 Hz, msd 814, 2 threads);
+    MSN 0.0001 Hz at full scale with IeMSN 24.5 (published unstimulated MSN
+    ~0.001 Hz), below 0.01 Hz here (0.0006 measured; the original's scaled
+    inputs give 0.018 at 0.05)."""
     rates = load_json(runs['a'] / 'mean_fr.json')
     for name in ('FSI', 'GPe', 'STN'):
         lo, hi = NORMALRATE[name]
         assert lo <= rates[name] <= hi, (name, rates[name])
-    assert rates['GPi'] == pytest.approx(84.9, rel=0.05)
-    assert 0.0 < rates['MSN'] < NORMALRATE['MSN'][0]
+    assert rates['GPi'] == pytest.approx(81.6, rel=0.03)
+    assert 0.0 <= rates['MSN'] < 0.01

@@ -423,10 +423,13 @@ def test_input_scale_study_table_counts_the_band_and_the_bias():
     # 0.34 Hz against 0.17 +- 3 x max(0.01, 0.017, 0.05): out; 0.12 against 0.06: in
     assert '| 4 of 4 / 8 of 8 | 3 of 4 / 6 of 8 |' in band_row
     ratio_row = [line for line in text.splitlines() if 'geometric mean' in line][0]
-    assert '| 1.00 | 2.00 |' in ratio_row
+    assert '| 1.00 (1.00–1.00) | 2.00 (2.00–2.00) |' in ratio_row      # mean (seeds from-to)
     assert '| | wall s per model s | 5.5 | 5.5 | |' in text
     assert study.candidate('in0.3_norep') == {'full_size_inputs': False, 'input_layer_scale': 0.3,
                                               'input_draw': 'without_repetition',
                                               'msn_draw': 'nest'}
     assert study.candidate('full_msnfsr')['msn_draw'] == 'full_scale_repeats'
+    assert study.candidate('matched') == {'full_size_inputs': False, 'input_draw': 'matched',
+                                          'msn_draw': 'nest'}
+    assert study.candidate('scaled')['input_draw'] == 'nest'        # the original's reduced scale
     assert study.candidate('in0.3_sometimes') is None and study.candidate('half') is None

@@ -123,6 +123,7 @@ def probe(log_dir, pattern='T2', n_episodes=3, progress=print):
     if sim['mode'] != 'plasticity':
         raise fp.ParamError('%s %s: the run there is %s; only plasticity runs have a '
                             'checkpoint' % (LABEL, log_dir, sim['mode']))
+    checkpoint.check_inputs(log_dir, meta, sim, LABEL)
     data = rf.read_checkpoint(log_dir, LABEL)
     sim['nbcpu'] = checkpoint.rebuild_threads(meta, 1, None, LABEL, log_dir)
     net = ini_all.build_network(sim, bg, geometry.make_rngs(sim['msd']), progress)
