@@ -234,6 +234,8 @@ def remainder_pairs(src_xy, tgt_xy, frac, n_src, n_tgt_full, n_tgt, radius, diff
 # 1), each target's sources repeated by MATCHED_RULE.
 MATCHED_LAYER_FACTOR = 2.0
 MATCHED_RULE = 'full_scale_repeats'
+# the simParams keys input_plan reads besides scale
+INPUT_PLAN_KEYS = ('full_size_inputs', 'input_layer_scale', 'input_draw')
 
 
 def input_plan(sim):

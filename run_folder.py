@@ -87,7 +87,8 @@ class OutputFile:
 
 
 OUTPUTS = (
-    OutputFile('run.json', MODES, 'once', 'every parameter, seed, code version, timings, status'),
+    OutputFile('run.json', MODES, 'once', 'every parameter, seed, code version, the inputs '
+               'built (layer scale, draw), timings, status'),
     OutputFile('{pop}.txt', MODES, 'once', 'positions: id x y [z] (sheet units, %1.3f)',
                fields={'pop': POSITION_POPS}),
     OutputFile('centers.txt', MODES, 'once', 'the 6 channel centres: x y (sheet units)'),
@@ -735,16 +736,13 @@ def params_digest(sim, bg):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-INPUT_KEYS = ('full_size_inputs', 'input_layer_scale', 'input_draw')   # connectivity.input_plan
-
-
 def network_digest(sim, bg):
     """:func:`params_digest` with the keys that choose the inputs replaced by the
     inputs they build (connectivity.input_plan): equal for two runs whose
     parameters name the same network in two ways (at scale 1, ``input_draw``
     'matched' or 'nest', with or without ``full_size_inputs``), as a sweep
     compares a folder's run with its own."""
-    canon = {k: v for k, v in sim.items() if k not in INPUT_KEYS}
+    canon = {k: v for k, v in sim.items() if k not in connectivity.INPUT_PLAN_KEYS}
     canon['inputs'] = connectivity.input_plan_record(sim)
     return params_digest(canon, bg)
 
