@@ -39,15 +39,21 @@ def cs_minus_training(run):
 
 
 def windows(run, width=10):
-    """The four comparison windows (half-open episode ranges) of a run's protocol.
+    """The comparison windows (half-open episode ranges) of a run's protocol.
 
     Start of CS+, end of CS+, start of CS- training, end of CS- training
     before the unreinforced episodes: (0, 10), (90, 100), (131, 141),
-    (218, 228) for the paper's protocol.
+    (218, 228) for the paper's protocol. A protocol with less than ``width``
+    episodes of CS- training (a run of the CS+ phase only, ``gen_ep = 0``,
+    ``dis_ep = 1``) has the two CS+ windows only; they are the first two of
+    the paper's, so such a run is scored on them.
     """
     con, _ = run.bounds
     first, last = cs_minus_training(run)
-    return ((0, width), (con - width, con), (first, first + width), (last - width, last))
+    cs_plus = ((0, width), (con - width, con))
+    if last - first < width:
+        return cs_plus
+    return cs_plus + ((first, first + width), (last - width, last))
 
 
 def window_names(wins):
@@ -142,6 +148,36 @@ def table(ours, refs):
             lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
                 lo, hi - 1, pop, shown[0], shown[1], fmt % r[:, 0].mean(),
                 fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
+    return lines
+
+
+def spread_table(ours, refs):
+    """Markdown table lines: the sd across our runs next to the reference runs' sd.
+
+    Both sd with ddof 1 (seeds are a sample). Where the learning of a channel
+    sits in a few of its MSNs, each independent of the others, the sd of a
+    channel's mean grows as 1 / sqrt(MSNs per channel): sqrt(1 / scale) at a
+    reduced scale against full-scale reference runs (3.2 at 0.1), the column
+    ``expected``. ``ours`` needs at least two runs of one protocol.
+    """
+    wins, mine = our_window_means(ours)
+    ref_means = [window_means(r, windows(r)) for r in refs]
+    scale = float(ours[0].sim.get('scale', 1.0))
+    lines = ['| episodes | population | sd ours ch1 / ch2 (%d runs) | sd reference ch1 / ch2 '
+             '(%d runs) | ratio ch1 / ch2 | expected (sqrt(1/scale)) |' % (len(ours), len(refs)),
+             '|---|---|---|---|---|---|']
+    for k, (lo, hi) in enumerate(wins):
+        for pop in POPS:
+            if (pop, (lo, hi)) not in mine:
+                continue
+            o = mine[pop, (lo, hi)].std(axis=0, ddof=1)
+            r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
+            r = r.std(axis=0, ddof=1)
+            fmt = '%.2f' if pop == 'GPi' else '%.3f'
+            ratio = ['%.1f' % (a / b) if b > 0 else '-' for a, b in zip(o, r)]
+            lines.append('| %d-%d | %s | %s / %s | %s / %s | %s / %s | %.1f |' % (
+                lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[0], fmt % r[1], *ratio,
+                np.sqrt(1.0 / scale)))
     return lines
 
 

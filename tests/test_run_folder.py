@@ -98,6 +98,74 @@ def test_learning_curves_refuses_runs_of_different_protocols(own_runs):
         comparison.table([_ref_runs()[0], rf.RunFolder(own_runs['plasticity'])], _ref_runs())
 
 
+def _cs_plus_only(run):
+    """A reader of ``run`` cut to its CS+ phase, with the protocol of a CS+-only run
+    (gen_ep 0, dis_ep 1: 101 episodes, no CS- training)."""
+    import comparison
+    cut = rf.RunFolder(run.path)
+    cut.sim = dict(run.sim, gen_ep=0, dis_ep=1, n_unreinforced=0, probe_T1=[], probe_T2=[])
+    for pop in comparison.POPS:
+        cut._rates[pop] = run.rates(pop)[:cut.n_total]
+    return cut
+
+
+def test_a_cs_plus_only_run_is_scored_on_the_cs_plus_windows():
+    """A run of the CS+ phase only has the paper's first two windows (0-9, 90-99)
+    and nothing else: learning_curves scores a published log cut to 101 episodes
+    on those 6 rows (3 populations x 2 windows), all in the band; a CS+ phase of
+    another length (con_ep 90) is refused, and so is averaging it with a whole run."""
+    import comparison
+    import learning_curves
+    runs = _ref_runs()
+    cut = _cs_plus_only(runs[1])
+    assert cut.n_total == 101 and cut.n_episodes == 101
+    assert comparison.windows(cut) == ((0, 10), (90, 100))
+    rows = comparison.table(cut, runs)[2:]
+    assert [ln.split('|')[1].strip() for ln in rows] == ['0-9'] * 3 + ['90-99'] * 3
+    assert not [ln for ln in rows if 'NO' in ln]
+    assert learning_curves.protocol_mismatch(['cut'], [cut], runs) == ''
+    short = _cs_plus_only(runs[1])
+    short.sim['con_ep'] = 90
+    why = learning_curves.protocol_mismatch(['short'], [short], runs)
+    assert 'short has the comparison windows 0-9, 80-89' in why and 'CS+ phase only' in why
+    with pytest.raises(ValueError, match='different protocols'):
+        comparison.table([runs[1], cut], runs)
+
+
+def test_spread_table_sets_our_sd_next_to_the_reference_sd():
+    """comparison.spread_table: the published runs against themselves give a
+    ratio of exactly 1 in every row; the same runs with every rate doubled give
+    2 (the sd scales with the rates); the expected column is sqrt(1/scale)."""
+    import comparison
+    runs = _ref_runs()
+    same = comparison.spread_table(runs, runs)
+    assert '5 runs' in same[0] and len(same) == 2 + 4 * 3
+    assert all(ln.split('|')[5].strip() == '1.0 / 1.0' for ln in same[2:]), same
+    doubled = []
+    for run in runs:
+        twice = rf.RunFolder(run.path)
+        for pop in comparison.POPS:
+            twice._rates[pop] = run.rates(pop) * 2.0
+        doubled.append(twice)
+    rows = comparison.spread_table(doubled, runs)[2:]
+    assert all(ln.split('|')[5].strip() == '2.0 / 2.0' for ln in rows), rows
+    doubled[0].sim = dict(doubled[0].sim, scale=0.1)
+    assert comparison.spread_table(doubled, runs)[2].split('|')[6].strip() == '3.2'
+
+
+def test_learning_curves_against_our_own_runs(capsys):
+    """--against scores runs against other run folders (here three published
+    logs against the other two): the table, the spread table, exit 0."""
+    import learning_curves
+    runs = _ref_runs()
+    code = learning_curves.main([runs[0].path, runs[1].path, runs[2].path,
+                                 '--against', runs[3].path, runs[4].path])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert '3 runs' in out and 'reference ch1 / ch2 (mean +- sd, 2 runs)' in out
+    assert 'spread across runs:' in out and 'dips in the reference range' in out
+
+
 def test_condition_mismatches_name_each_parameter_that_differs():
     """One description of a condition serves the figures and learning_curves:
     a published run of run4_k_4_l_02_m_1 is (4, 0.2, 1, 'normal'), λ parsed

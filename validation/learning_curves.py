@@ -26,7 +26,13 @@ how many Hz GPi channel 2 falls per Hz of MSN_d2 and of MSN_d1 channel 2.
 
 Several LOGDIRs (e.g. seeds of one condition, made with the same protocol)
 are scored by their mean: each window mean and the mean dip count, with
-their sd across the runs shown beside them.
+their sd across the runs shown beside them, and a second table sets their sd
+next to the reference runs' (``comparison.spread_table``).
+
+A run of the CS+ phase only (``--set gen_ep=0 --set dis_ep=1 --set
+probe_T1=[] --set probe_T2=[] --set n_unreinforced=0``) is scored on the two
+CS+ windows (0-9, 90-99). ``--against RUN ...`` scores against our own runs
+(of the same condition, e.g. full scale) instead of the published ones.
 """
 import argparse
 import os
@@ -45,10 +51,12 @@ def protocol_mismatch(names, ours, refs):
         return 'not the reference condition: %s' % '; '.join(wrong)
     wanted = comparison.windows(refs[0])
     for name, run in zip(names, ours):
-        if comparison.windows(run) != wanted:
+        mine = comparison.windows(run)
+        if mine != wanted[:len(mine)]:
             return ('%s has the comparison windows %s (episodes con_ep %d, gen_ep %d, dis_ep '
                     '%d), the published runs %s; allowed: runs of the paper\'s protocol (its '
-                    'windows are the ones the published values are given for)'
+                    'windows are the ones the published values are given for), or of its CS+ '
+                    'phase only (the same con_ep, gen_ep 0, dis_ep 1)'
                     % (name, comparison.window_names(comparison.windows(run)),
                        run.sim['con_ep'], run.sim['gen_ep'], run.sim['dis_ep'],
                        comparison.window_names(wanted)))
@@ -61,9 +69,15 @@ def main(argv=None):
     p.add_argument('log_dir', nargs='+', help='one run, or several (e.g. seeds) scored by their mean')
     p.add_argument('--reference', default=os.path.join(os.path.dirname(here), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
+    p.add_argument('--against', nargs='+', metavar='RUN',
+                   help='score against these run folders instead of the published runs '
+                        '(e.g. full-scale runs of a condition that has no published ones)')
     args = p.parse_args(argv)
     ours = [rf.RunFolder(d) for d in args.log_dir]
-    refs = comparison.reference_runs(args.reference)
+    if args.against:
+        refs = [rf.RunFolder(d) for d in args.against]
+    else:
+        refs = comparison.reference_runs(args.reference)
     if not refs:
         print('error: no published logs (log0, log1, ...) in %s' % args.reference,
               file=sys.stderr)
@@ -75,12 +89,20 @@ def main(argv=None):
     for d, run in zip(args.log_dir, ours):
         print('protocol of %s: %s' % (d, run.protocol_source))
     print('protocol of the reference: %s' % refs[0].protocol_source)
+    if len(refs) < 2:
+        print('note: one reference run; its sd is 0, so the band is the floor alone '
+              '(10 %% of the mean or %g Hz)' % comparison.SD_FLOOR[1])
     try:
         print('\n'.join(comparison.table(ours, refs)))
     except ValueError as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
-    if all(run.n_episodes >= run.n_total for run in ours):
+    if len(ours) > 1:
+        print('\nspread across runs:')
+        print('\n'.join(comparison.spread_table(ours, refs)))
+    if len(comparison.windows(ours[0])) < len(comparison.windows(refs[0])):
+        print('CS+ phase only: scored on the CS+ windows; no rewards or CS- reversal to compare')
+    elif all(run.n_episodes >= run.n_total for run in ours):
         print(comparison.reward_line(ours, refs))
         print(comparison.reversal_line(ours, refs))
     return 0
