@@ -379,12 +379,16 @@ def test_reader_of_a_run_without_episodes_yet(tmp_path):
 
 
 def test_weight_spread_summary_of_known_distributions():
-    """Ten equal weights: top-tenth share 0.10; one MSN of ten holding 91 of
-    100 pA: share 0.91, median 1, max 91."""
+    """Ten equal weights: top-tenth share 0.10, no learner; one MSN of ten holding
+    91 of 100 pA: share 0.91, median 1, max 91, one learner; a weight of exactly
+    twice the median is not a learner, one just above is."""
     import weight_spread as ws
-    assert ws.spread(np.full(10, 2.0))['top_share'] == pytest.approx(0.10)
+    even = ws.spread(np.full(10, 2.0))
+    assert even['top_share'] == pytest.approx(0.10) and even['learners'] == 0
     s = ws.spread([91.0] + [1.0] * 9)
-    assert (s['n'], s['top_share'], s['p50'], s['max']) == (10, pytest.approx(0.91), 1.0, 91.0)
+    assert (s['n'], s['top_share'], s['p50'], s['max'], s['learners']) == (
+        10, pytest.approx(0.91), 1.0, 91.0, 1)
+    assert ws.spread([2.0, 2.001] + [1.0] * 8)['learners'] == 1
     ids, mean = ws.per_msn_mean(np.array([7, 5, 7, 5, 9]), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
     assert list(ids) == [5, 7, 9] and list(mean) == [3.0, 2.0, 5.0]
 

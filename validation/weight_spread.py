@@ -11,7 +11,10 @@ run holds its final weights). For each half (D1, D2) and channel it prints
 the number of MSNs and the distribution of their per-MSN mean weight (pA):
 mean, median, 90th and 99th percentile, maximum, and the share of the
 channel's summed weight held by its top tenth of MSNs (0.10 when every MSN
-has the same weight; near 1 when a few MSNs carry the channel).
+has the same weight; near 1 when a few MSNs carry the channel), and the
+learners: how many MSNs have a mean weight above twice the channel's median
+(``LEARNER_FOLD``; the weights start equal, so the median MSN has barely
+learned while a learner's NMDA copies have at least doubled).
 
 Why: a channel's mean rate can come from many MSNs firing a little or from
 a few whose synapses ran away (the NMDA copies can grow ~150-fold up to
@@ -28,6 +31,7 @@ from populations import HALVES
 
 TOP_FRACTION = 0.10            # "top tenth" of the MSNs of a channel
 PERCENTILES = (50, 90, 99)
+LEARNER_FOLD = 2.0             # a learner's mean weight exceeds this multiple of the median
 
 
 def per_msn_mean(targets, weights):
@@ -53,7 +57,8 @@ def per_msn_mean(targets, weights):
 
 
 def spread(values, top=TOP_FRACTION):
-    """Summary of a channel's per-MSN weights (pA): n, mean, percentiles, max, top share.
+    """Summary of a channel's per-MSN weights (pA): n, mean, percentiles, max, top
+    share, learners.
 
     ``top_share`` is the share of the sum held by the largest ceil(top * n)
     values (NaN when every value is 0).
@@ -66,6 +71,7 @@ def spread(values, top=TOP_FRACTION):
     out = dict(n=len(v), mean=v.mean(), max=v[0],
                top_share=v[:k].sum() / total if total > 0 else float('nan'))
     out.update(('p%d' % p, np.percentile(v, p)) for p in PERCENTILES)
+    out['learners'] = int(np.sum(v > LEARNER_FOLD * out['p50']))
     return out
 
 
@@ -90,14 +96,14 @@ def report(run, receptor, channels):
     episode, rows = channel_rows(run, receptor, channels)
     lines = ['%s: %s weights after %d episodes (checkpoint.npz)' % (run.path, receptor, episode),
              '  half ch     n     mean   median      p90      p99      max  top-%d%% share'
-             % round(100 * TOP_FRACTION)]
+             '  learners (> %gx median)' % (round(100 * TOP_FRACTION), LEARNER_FOLD)]
     for half, ch, s in rows:
         if not s['n']:
             lines.append('  %-4s %2d     0  (no MSN in this channel)' % (half.upper(), ch))
             continue
-        lines.append('  %-4s %2d %5d %8.5f %8.5f %8.5f %8.5f %8.5f %13.2f'
+        lines.append('  %-4s %2d %5d %8.5f %8.5f %8.5f %8.5f %8.5f %13.2f %10d'
                      % (half.upper(), ch, s['n'], s['mean'], s['p50'], s['p90'], s['p99'],
-                        s['max'], s['top_share']))
+                        s['max'], s['top_share'], s['learners']))
     return lines
 
 
