@@ -151,6 +151,27 @@ def table(ours, refs):
     return lines
 
 
+def means_table(ours):
+    """Markdown table lines: our window means (mean +- sd across runs, ch1 / ch2), unscored.
+
+    For a condition with no published runs and no runs of ours to compare with."""
+    wins, mine = our_window_means(ours)
+    lines = ['| episodes | population | ch1 / ch2 (mean +- sd, %d runs) | each run, ch1 / ch2 |'
+             % len(ours), '|---|---|---|---|']
+    for lo, hi in wins:
+        for pop in POPS:
+            if (pop, (lo, hi)) not in mine:
+                continue
+            o = mine[pop, (lo, hi)]
+            fmt = '%.2f' if pop == 'GPi' else '%.3f'
+            sd = o.std(axis=0, ddof=1) if len(o) > 1 else np.zeros(2)
+            lines.append('| %d-%d | %s | %s / %s | %s |' % (
+                lo, hi - 1, pop, (fmt + '+-' + fmt) % (o[:, 0].mean(), sd[0]),
+                (fmt + '+-' + fmt) % (o[:, 1].mean(), sd[1]),
+                ', '.join((fmt + ' / ' + fmt) % tuple(row) for row in o)))
+    return lines
+
+
 def spread_table(ours, refs):
     """Markdown table lines: the sd across our runs next to the reference runs' sd.
 

@@ -166,6 +166,20 @@ def test_learning_curves_against_our_own_runs(capsys):
     assert 'spread across runs:' in out and 'dips in the reference range' in out
 
 
+def test_learning_curves_without_a_reference(capsys):
+    """--no-reference prints each run's window means and their mean +- sd (ddof 1),
+    unscored: 4 windows x 3 populations, the numbers of comparison.window_means."""
+    import comparison
+    import learning_curves
+    runs = _ref_runs()[:2]
+    assert learning_curves.main([runs[0].path, runs[1].path, '--no-reference']) == 0
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith('| 90-99 | MSN_d1')]
+    a, b = (comparison.window_means(r)['MSN_d1', (90, 100)] for r in runs)
+    assert rows == ['| 90-99 | MSN_d1 | %.3f+-%.3f / %.3f+-%.3f | %.3f / %.3f, %.3f / %.3f |' % (
+        (a[0] + b[0]) / 2, abs(a[0] - b[0]) / 2 ** 0.5, (a[1] + b[1]) / 2,
+        abs(a[1] - b[1]) / 2 ** 0.5, a[0], a[1], b[0], b[1])]
+
+
 def test_condition_mismatches_name_each_parameter_that_differs():
     """One description of a condition serves the figures and learning_curves:
     a published run of run4_k_4_l_02_m_1 is (4, 0.2, 1, 'normal'), λ parsed

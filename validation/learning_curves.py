@@ -32,7 +32,8 @@ next to the reference runs' (``comparison.spread_table``).
 A run of the CS+ phase only (``--set gen_ep=0 --set dis_ep=1 --set
 probe_T1=[] --set probe_T2=[] --set n_unreinforced=0``) is scored on the two
 CS+ windows (0-9, 90-99). ``--against RUN ...`` scores against our own runs
-(of the same condition, e.g. full scale) instead of the published ones.
+(of the same condition, e.g. full scale) instead of the published ones;
+``--no-reference`` prints the window means of the runs, unscored.
 """
 import argparse
 import os
@@ -72,8 +73,18 @@ def main(argv=None):
     p.add_argument('--against', nargs='+', metavar='RUN',
                    help='score against these run folders instead of the published runs '
                         '(e.g. full-scale runs of a condition that has no published ones)')
+    p.add_argument('--no-reference', action='store_true',
+                   help='only print the window means of the runs (mean +- sd and each run), '
+                        'unscored: for a condition with nothing to compare with')
     args = p.parse_args(argv)
     ours = [rf.RunFolder(d) for d in args.log_dir]
+    if args.no_reference:
+        try:
+            print('\n'.join(comparison.means_table(ours)))
+        except ValueError as err:
+            print('error: %s' % err, file=sys.stderr)
+            return 2
+        return 0
     if args.against:
         refs = [rf.RunFolder(d) for d in args.against]
     else:
