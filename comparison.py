@@ -56,6 +56,12 @@ def windows(run, width=10):
     return cs_plus + ((first, first + width), (last - width, last))
 
 
+def cs_plus_only(run):
+    """Whether a run's protocol has no CS- training to compare (:func:`windows` gives
+    the two CS+ windows only)."""
+    return len(windows(run)) == 2
+
+
 def window_names(wins):
     """'0-9, 90-99, ...': the episodes of half-open windows, as the tables print them."""
     return ', '.join('%d-%d' % (lo, hi - 1) for lo, hi in wins)

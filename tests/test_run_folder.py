@@ -120,6 +120,7 @@ def test_a_cs_plus_only_run_is_scored_on_the_cs_plus_windows():
     cut = _cs_plus_only(runs[1])
     assert cut.n_total == 101 and cut.n_episodes == 101
     assert comparison.windows(cut) == ((0, 10), (90, 100))
+    assert comparison.cs_plus_only(cut) and not comparison.cs_plus_only(runs[1])
     rows = comparison.table(cut, runs)[2:]
     assert [ln.split('|')[1].strip() for ln in rows] == ['0-9'] * 3 + ['90-99'] * 3
     assert not [ln for ln in rows if 'NO' in ln]

@@ -108,10 +108,10 @@ def main(argv=None):
     except ValueError as err:
         print('error: %s' % err, file=sys.stderr)
         return 2
-    if len(ours) > 1:
+    if len(ours) > 1 and len(refs) > 1:
         print('\nspread across runs:')
         print('\n'.join(comparison.spread_table(ours, refs)))
-    if len(comparison.windows(ours[0])) < len(comparison.windows(refs[0])):
+    if comparison.cs_plus_only(ours[0]):
         print('CS+ phase only: scored on the CS+ windows; no rewards or CS- reversal to compare')
     elif all(run.n_episodes >= run.n_total for run in ours):
         print(comparison.reward_line(ours, refs))
