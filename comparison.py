@@ -116,6 +116,28 @@ def our_window_means(ours):
     return wins, {k: np.array([m[k] for m in each]) for k in keys}
 
 
+def rows(ours, refs):
+    """The rows every table of ours against a reference is made of, in table order.
+
+    Yields ``(window, pop, o, r)``: the window (half-open episode range of our
+    protocol), the population, our window means (array runs x 2 channels) and
+    the reference runs' means of the same window (the k-th window of each
+    reference run's own protocol; array refs x 2).
+    """
+    wins, mine = our_window_means(ours)
+    ref_means = [window_means(r, windows(r)) for r in refs]
+    for k, win in enumerate(wins):
+        for pop in POPS:
+            if (pop, win) in mine:
+                yield win, pop, mine[pop, win], np.array(
+                    [m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
+
+
+def rate_format(pop):
+    """printf format of a window mean of ``pop`` (Hz): GPi to 0.01, MSNs to 0.001."""
+    return '%.2f' if pop == 'GPi' else '%.3f'
+
+
 def table(ours, refs):
     """Markdown table lines: our window means next to the reference mean +- sd.
 
@@ -124,36 +146,30 @@ def table(ours, refs):
     (:func:`parameter_mismatches`) from each other or the reference."""
     ours = [ours] if isinstance(ours, rf.RunFolder) else list(ours)
     n_ours = len(ours)
-    wins, mine = our_window_means(ours)
+    our_window_means(ours)          # raises for runs of different protocols, before the check below
     wrong = parameter_mismatches(ours, refs[0])
     if wrong:
         raise ValueError('not the reference condition: %s; score a run against the published '
                          'runs of its own parameters (--reference), or make it with '
                          '--bg-set syn_asymm=... --bg-set overlap_d1d2=... --bg-set '
                          'MSND2_mod=...' % '; '.join(wrong))
-    ref_means = [window_means(r, windows(r)) for r in refs]
     head = 'ours ch1 / ch2' if n_ours == 1 else 'ours ch1 / ch2 (mean +- sd, %d runs)' % n_ours
     lines = ['| episodes | population | %s | reference ch1 / ch2 (mean +- sd, '
              '%d runs) | within %g sd (floored) |' % (head, len(refs), N_SD),
              '|---|---|---|---|---|']
-    for k, (lo, hi) in enumerate(wins):
-        for pop in POPS:
-            if (pop, (lo, hi)) not in mine:
-                continue
-            o = mine[pop, (lo, hi)]
-            r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
-            fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            verdict, shown = [], []
-            for ch in (0, 1):
-                mean, sd = band(r[:, ch])
-                ours_ch = o[:, ch].mean()
-                verdict.append('yes' if abs(ours_ch - mean) <= N_SD * sd else
-                               'NO (%.1f sd)' % (abs(ours_ch - mean) / sd))
-                shown.append(fmt % ours_ch if n_ours == 1 else
-                             (fmt + '+-' + fmt) % (ours_ch, o[:, ch].std(ddof=1)))
-            lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
-                lo, hi - 1, pop, shown[0], shown[1], fmt % r[:, 0].mean(),
-                fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
+    for (lo, hi), pop, o, r in rows(ours, refs):
+        fmt = rate_format(pop)
+        verdict, shown = [], []
+        for ch in (0, 1):
+            mean, sd = band(r[:, ch])
+            ours_ch = o[:, ch].mean()
+            verdict.append('yes' if abs(ours_ch - mean) <= N_SD * sd else
+                           'NO (%.1f sd)' % (abs(ours_ch - mean) / sd))
+            shown.append(fmt % ours_ch if n_ours == 1 else
+                         (fmt + '+-' + fmt) % (ours_ch, o[:, ch].std(ddof=1)))
+        lines.append('| %d-%d | %s | %s / %s | %s+-%s / %s+-%s | %s / %s |' % (
+            lo, hi - 1, pop, shown[0], shown[1], fmt % r[:, 0].mean(),
+            fmt % r[:, 0].std(), fmt % r[:, 1].mean(), fmt % r[:, 1].std(), *verdict))
     return lines
 
 
@@ -169,7 +185,7 @@ def means_table(ours):
             if (pop, (lo, hi)) not in mine:
                 continue
             o = mine[pop, (lo, hi)]
-            fmt = '%.2f' if pop == 'GPi' else '%.3f'
+            fmt = rate_format(pop)
             sd = o.std(axis=0, ddof=1) if len(o) > 1 else np.zeros(2)
             lines.append('| %d-%d | %s | %s / %s | %s |' % (
                 lo, hi - 1, pop, (fmt + '+-' + fmt) % (o[:, 0].mean(), sd[0]),
@@ -183,28 +199,23 @@ def spread_table(ours, refs):
 
     Both sd with ddof 1 (seeds are a sample). Where the learning of a channel
     sits in a few of its MSNs, each independent of the others, the sd of a
-    channel's mean grows as 1 / sqrt(MSNs per channel): sqrt(1 / scale) at a
-    reduced scale against full-scale reference runs (3.2 at 0.1), the column
-    ``expected``. ``ours`` needs at least two runs of one protocol.
+    channel's mean grows as 1 / sqrt(MSNs per channel): sqrt(reference scale /
+    our scale), 3.2 at 0.1 against full-scale runs (the published runs are
+    full scale), the column ``expected``. ``ours`` and ``refs`` need at least
+    two runs each, of one protocol.
     """
-    wins, mine = our_window_means(ours)
-    ref_means = [window_means(r, windows(r)) for r in refs]
-    scale = float(ours[0].sim.get('scale', 1.0))
+    def scale(run):
+        return float(run.sim.get('scale', 1.0))
+    expected = np.sqrt(scale(refs[0]) / scale(ours[0]))
     lines = ['| episodes | population | sd ours ch1 / ch2 (%d runs) | sd reference ch1 / ch2 '
-             '(%d runs) | ratio ch1 / ch2 | expected (sqrt(1/scale)) |' % (len(ours), len(refs)),
-             '|---|---|---|---|---|---|']
-    for k, (lo, hi) in enumerate(wins):
-        for pop in POPS:
-            if (pop, (lo, hi)) not in mine:
-                continue
-            o = mine[pop, (lo, hi)].std(axis=0, ddof=1)
-            r = np.array([m[pop, windows(refs[i])[k]] for i, m in enumerate(ref_means)])
-            r = r.std(axis=0, ddof=1)
-            fmt = '%.2f' if pop == 'GPi' else '%.3f'
-            ratio = ['%.1f' % (a / b) if b > 0 else '-' for a, b in zip(o, r)]
-            lines.append('| %d-%d | %s | %s / %s | %s / %s | %s / %s | %.1f |' % (
-                lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[0], fmt % r[1], *ratio,
-                np.sqrt(1.0 / scale)))
+             '(%d runs) | ratio ch1 / ch2 | expected (sqrt(scale ratio)) |'
+             % (len(ours), len(refs)), '|---|---|---|---|---|---|']
+    for (lo, hi), pop, o, r in rows(ours, refs):
+        o, r = o.std(axis=0, ddof=1), r.std(axis=0, ddof=1)
+        fmt = rate_format(pop)
+        ratio = ['%.1f' % (a / b) if b > 0 else '-' for a, b in zip(o, r)]
+        lines.append('| %d-%d | %s | %s / %s | %s / %s | %s / %s | %.1f |' % (
+            lo, hi - 1, pop, fmt % o[0], fmt % o[1], fmt % r[0], fmt % r[1], *ratio, expected))
     return lines
 
 

@@ -11,8 +11,6 @@ published runs' floored sd.
 import html
 import os
 
-import numpy as np
-
 import comparison
 from selection import is_own
 
@@ -52,21 +50,14 @@ def z_scores(ours, published):
     z = (our mean − published mean) / sd, the sd floored as
     ``comparison.band`` floors it (the sd its verdict uses).
     """
-    wins, mine = comparison.our_window_means(ours)
-    ref_means = [comparison.window_means(r, comparison.windows(r)) for r in published]
-    rows = []
-    for k, win in enumerate(wins):
-        for pop in comparison.POPS:
-            if (pop, win) not in mine:
-                continue
-            ref = np.array([m[pop, comparison.windows(published[i])[k]]
-                            for i, m in enumerate(ref_means)])
-            z = []
-            for ch in (0, 1):
-                mean, sd = comparison.band(ref[:, ch])
-                z.append((mine[pop, win][:, ch].mean() - mean) / sd)
-            rows.append(tuple(z))
-    return rows
+    out = []
+    for _, _, o, ref in comparison.rows(ours, published):
+        z = []
+        for ch in (0, 1):
+            mean, sd = comparison.band(ref[:, ch])
+            z.append((o[:, ch].mean() - mean) / sd)
+        out.append(tuple(z))
+    return out
 
 
 def unscorable(ours, published):

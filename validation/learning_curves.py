@@ -58,7 +58,7 @@ def protocol_mismatch(names, ours, refs):
                     '%d), the published runs %s; allowed: runs of the paper\'s protocol (its '
                     'windows are the ones the published values are given for), or of its CS+ '
                     'phase only (the same con_ep, gen_ep 0, dis_ep 1)'
-                    % (name, comparison.window_names(comparison.windows(run)),
+                    % (name, comparison.window_names(mine),
                        run.sim['con_ep'], run.sim['gen_ep'], run.sim['dis_ep'],
                        comparison.window_names(wanted)))
     return ''
@@ -70,10 +70,11 @@ def main(argv=None):
     p.add_argument('log_dir', nargs='+', help='one run, or several (e.g. seeds) scored by their mean')
     p.add_argument('--reference', default=os.path.join(os.path.dirname(here), 'shared',
                                                        'reference', 'run4_k_4_l_02_m_1'))
-    p.add_argument('--against', nargs='+', metavar='RUN',
+    which = p.add_mutually_exclusive_group()
+    which.add_argument('--against', nargs='+', metavar='RUN',
                    help='score against these run folders instead of the published runs '
                         '(e.g. full-scale runs of a condition that has no published ones)')
-    p.add_argument('--no-reference', action='store_true',
+    which.add_argument('--no-reference', action='store_true',
                    help='only print the window means of the runs (mean +- sd and each run), '
                         'unscored: for a condition with nothing to compare with')
     args = p.parse_args(argv)
