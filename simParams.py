@@ -28,9 +28,9 @@ simParams = {
     # Keep the input layers CSN, PTN, CMPf (and the stimulated subsets) at
     # full size when scale < 1, so every MSN sees the input statistics of the
     # full network (parrot density in its mask, inputs shared with its
-    # neighbours); only the MSNs shrink. The most faithful reduced scale, at
-    # 2-3x the wall time (docs/performance.md, Scale and full-size inputs);
-    # False: the input layers of input_draw below.
+    # neighbours); only the MSNs shrink. The reference for reduced-scale
+    # checks, at 2-3x the wall time of the default (docs/validation.md,
+    # Reduced scale); False: the input layers of input_draw below.
     'full_size_inputs': False,
     # Scale of the input layers (and their stimulated subsets) between the
     # network's scale and 1, for reduced-scale runs: None follows

@@ -34,7 +34,7 @@ def test_paper_conditions_are_the_paper_sweeps():
         assert run.folder.endswith(os.path.join(folder, 'log0'))
         assert conditions.condition_name(run.bg['syn_asymm'], run.bg['overlap_d1d2'],
                                          run.bg['MSND2_mod'], run.sim['condition']) == name
-        assert sim_set['plasticity'] and sim_set['full_size_inputs']
+        assert sim_set['plasticity'] and 'full_size_inputs' not in sim_set   # the default inputs
     assert 'k4_l02_m1' in names and 'k4_l01_m1_p' in names and 'k4_l02_m1_s' in names
 
 
@@ -54,7 +54,7 @@ def test_paper_option_refusals(tmp_path):
 
 def test_paper_run_names_its_condition_and_how_to_compare(tmp_path):
     d = tmp_path / 'pl'
-    proc = _run('--paper', 'k4_l02_m1', '--log-dir', d, *SHORT, '--set', 'full_size_inputs=False')
+    proc = _run('--paper', 'k4_l02_m1', '--log-dir', d, *SHORT, '--set', "input_draw='nest'")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert 'mode plasticity (normal), msd 814, 1 thread(s), scale 0.02, kappa 4, lambda 0.2, ' \
@@ -67,9 +67,9 @@ def test_paper_run_names_its_condition_and_how_to_compare(tmp_path):
         '--reference PUBLISHED/run4_k_4_l_02_m_1' % d)
     meta = load_json(d / 'run.json')
     sim = meta['simParams']
-    assert sim['plasticity'] and not sim['full_size_inputs']      # the user's own setting wins
-    # what was built: the default inputs at scale 0.02 (layers at twice the scale)
-    assert meta['inputs'] == {'layer_scale': 0.04, 'draw': 'full_scale_repeats'}
+    assert sim['plasticity'] and sim['input_draw'] == 'nest'      # the user's own setting wins
+    # what was built: NEST's draw from layers at the network's scale
+    assert meta['inputs'] == {'layer_scale': 0.02, 'draw': 'nest'}
 
 
 def test_mode_switch_and_verbose(tmp_path):

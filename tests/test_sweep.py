@@ -31,7 +31,8 @@ def test_paper_sweep_has_the_15_conditions_of_the_paper(tmp_path):
                        rf.condition_folder(4, 0.2, 1, 'schizophrenia')])
     assert folders == expected and len(set(folders)) == 15
     assert all(r.sim['mode'] == 'plasticity' for r in runs)
-    assert all(r.sim['full_size_inputs'] for r in runs)    # reduced scale stays comparable
+    # reduced scale stays comparable through the default inputs, not an override
+    assert all(r.sim['input_draw'] == 'matched' and not r.sim['full_size_inputs'] for r in runs)
     five = sweep.expand('paper', root=str(tmp_path))
     assert len(five) == 75 and [r.sim['msd'] for r in five[:5]] == [814, 815, 816, 817, 818]
     assert five[3].folder.endswith(os.path.join('run4_k_2_l_002_m_1', 'log3'))
